@@ -1,0 +1,34 @@
+"""Top-level routes: health, metrics, the versioned API, its schema and docs, and the admin."""
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from portal.core import apis as core_apis
+from portal.core import health
+
+handler404 = "portal.core.errors.json_not_found"
+handler500 = "portal.core.errors.json_server_error"
+
+admin.site.site_header = "Platform portal"
+admin.site.site_title = "Platform portal"
+admin.site.index_title = "Catalog, people and audit"
+
+api_v1: list[URLPattern | URLResolver] = [
+    path("me", core_apis.MeApi.as_view(), name="me"),
+    path("audit", core_apis.AuditListApi.as_view(), name="audit-list"),
+    path("catalog/", include("portal.catalog.urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.MetricsApi.as_view(), name="metrics"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]
