@@ -180,17 +180,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "serviceToken": {"type": "http", "scheme": "bearer", "bearerFormat": "portal service token"}
-        }
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceTypeEnum": "portal.catalog.models.ServiceType",
+        "ResourceTypeEnum": "portal.catalog.models.ResourceType",
+        "EnvironmentKindEnum": "portal.catalog.models.EnvironmentKind",
+        "LifecycleEnum": "portal.catalog.models.Lifecycle",
+        "TeamRoleEnum": "portal.core.models.TeamRole",
     },
-    "SECURITY": [{"serviceToken": []}, {"cookieAuth": []}],
 }
 
 # Celery: Redis when CELERY_BROKER_URL is set; otherwise kombu's filesystem transport, which
 # carries tasks between real worker processes with no server to run.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "filesystem://"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "filesystem://localhost/"
 BROKER_DIR = DATA_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {

@@ -8,7 +8,7 @@ import django_filters
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -39,6 +39,7 @@ from portal.catalog.models import (
 from portal.catalog.parsers import XYamlParser, YamlParser, YamlTextParser
 from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
 from portal.core.models import Team
+from portal.core.schema import filter_parameters
 
 TAG_FIELD = serializers.RegexField(
     r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$",
@@ -148,7 +149,7 @@ class ServiceListApi(APIView):
     @extend_schema(
         operation_id="catalog_services_list",
         responses=ServiceOutput(many=True),
-        parameters=[ServiceFilter],
+        parameters=filter_parameters(ServiceFilter),
         tags=["catalog"],
     )
     def get(self, request: Request) -> Response:
@@ -168,6 +169,7 @@ class ServiceListApi(APIView):
 
 
 class ServiceDetailApi(APIView):
+    @extend_schema_serializer(component_name="ServiceUpdate")
     class UpdateInput(ServiceInput):
         name = None  # type: ignore[assignment]
         owner = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False)
@@ -196,6 +198,7 @@ class ServiceDetailApi(APIView):
 class ServicePlacementApi(APIView):
     """Put or remove a service in an environment (namespace, cluster, Argo CD app)."""
 
+    @extend_schema_serializer(component_name="Placement")
     class Input(StrictSerializer):
         namespace = serializers.RegexField(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", required=False)
         cluster = serializers.CharField(max_length=100, required=False)
@@ -261,6 +264,7 @@ class CatalogImportApi(APIView):
 
     parser_classes = [YamlParser, YamlTextParser, XYamlParser, JSONParser]
 
+    @extend_schema_serializer(component_name="CatalogImportResult")
     class Output(serializers.Serializer):
         created = serializers.ListField(child=serializers.CharField())
         updated = serializers.ListField(child=serializers.CharField())
@@ -294,6 +298,7 @@ class EnvironmentOutput(serializers.ModelSerializer):
 
 
 class EnvironmentListApi(APIView):
+    @extend_schema_serializer(component_name="EnvironmentCreate")
     class Input(StrictSerializer):
         name = serializers.CharField(max_length=63)
         kind = serializers.ChoiceField(choices=EnvironmentKind.choices)
@@ -315,6 +320,7 @@ class EnvironmentListApi(APIView):
 
 
 class EnvironmentDetailApi(APIView):
+    @extend_schema_serializer(component_name="EnvironmentUpdate")
     class Input(StrictSerializer):
         kind = serializers.ChoiceField(choices=EnvironmentKind.choices, required=False)
         description = serializers.CharField(required=False, allow_blank=True)
@@ -356,7 +362,10 @@ class OwnedOutput(serializers.Serializer):
 
 
 class SystemOutput(OwnedOutput):
-    services = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)  # type: ignore[var-annotated]
+    services = serializers.SerializerMethodField()
+
+    def get_services(self, obj: System) -> list[str]:
+        return sorted(service.name for service in obj.services.all())
 
 
 class ResourceOutput(OwnedOutput):
@@ -386,7 +395,7 @@ class SystemListApi(APIView):
     @extend_schema(
         operation_id="catalog_systems_list",
         responses=SystemOutput(many=True),
-        parameters=[OwnedFilter],
+        parameters=filter_parameters(OwnedFilter),
         tags=["catalog"],
     )
     def get(self, request: Request) -> Response:
@@ -404,6 +413,7 @@ class SystemListApi(APIView):
 
 
 class SystemDetailApi(APIView):
+    @extend_schema_serializer(component_name="SystemUpdate")
     class Input(OwnedInput):
         name = None  # type: ignore[assignment]
         owner = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False)
@@ -431,7 +441,7 @@ class ResourceListApi(APIView):
     @extend_schema(
         operation_id="catalog_resources_list",
         responses=ResourceOutput(many=True),
-        parameters=[OwnedFilter],
+        parameters=filter_parameters(OwnedFilter),
         tags=["catalog"],
     )
     def get(self, request: Request) -> Response:
@@ -453,6 +463,7 @@ class ResourceListApi(APIView):
 
 
 class ResourceDetailApi(APIView):
+    @extend_schema_serializer(component_name="ResourceUpdate")
     class Input(ResourceInput):
         name = None  # type: ignore[assignment]
         owner = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all(), required=False)

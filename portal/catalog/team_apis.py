@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from portal.core import services as core_services
 from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
 from portal.core.errors import NotFound
 from portal.core.models import Membership, Team, TeamRole, User
+from portal.core.schema import filter_parameters
 
 
 class MemberOutput(serializers.Serializer):
@@ -50,7 +51,10 @@ class TeamFilter(django_filters.FilterSet):
 
 class TeamListApi(APIView):
     @extend_schema(
-        operation_id="catalog_teams_list", responses=TeamOutput(many=True), parameters=[TeamFilter], tags=["catalog"]
+        operation_id="catalog_teams_list",
+        responses=TeamOutput(many=True),
+        parameters=filter_parameters(TeamFilter),
+        tags=["catalog"],
     )
     def get(self, request: Request) -> Response:
         queryset = filter_queryset(TeamFilter, request, selectors.team_list()).distinct()
@@ -65,6 +69,7 @@ class TeamListApi(APIView):
 
 
 class TeamDetailApi(APIView):
+    @extend_schema_serializer(component_name="TeamUpdate")
     class Input(TeamInput):
         name = None  # type: ignore[assignment]
 
@@ -91,6 +96,7 @@ class TeamDetailApi(APIView):
 class TeamMemberApi(APIView):
     """Add a person to a team, change their role, or remove them."""
 
+    @extend_schema_serializer(component_name="TeamMember")
     class Input(StrictSerializer):
         role = serializers.ChoiceField(choices=TeamRole.choices, default=TeamRole.MEMBER)
 

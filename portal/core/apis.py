@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,9 +14,11 @@ from rest_framework.views import APIView
 from portal.core.api import filter_queryset, paginated
 from portal.core.errors import Forbidden
 from portal.core.models import AuditEvent, Membership, User
+from portal.core.schema import filter_parameters
 
 
 class MeApi(APIView):
+    @extend_schema_serializer(component_name="Me")
     class Output(serializers.Serializer):
         username = serializers.CharField()
         platform_role = serializers.CharField()
@@ -76,7 +78,10 @@ class AuditListApi(APIView):
     """The audit trail, newest first; for SREs and platform admins."""
 
     @extend_schema(
-        operation_id="audit_list", responses=AuditEventOutput(many=True), parameters=[AuditFilter], tags=["core"]
+        operation_id="audit_list",
+        responses=AuditEventOutput(many=True),
+        parameters=filter_parameters(AuditFilter),
+        tags=["core"],
     )
     def get(self, request: Request) -> Response:
         if not request.user.is_sre:  # type: ignore[union-attr]

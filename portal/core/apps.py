@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "portal.core"
     label = "core"
     verbose_name = "Core: people, teams, tokens and audit"
+
+    def ready(self) -> None:
+        from portal.core import schema  # noqa: F401 - registers the OpenAPI security scheme
