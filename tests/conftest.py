@@ -80,3 +80,8 @@ def payments_api(payments: Team) -> Service:
         repo_url="https://github.com/example-org/payments-api",
         tags=["python"],
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

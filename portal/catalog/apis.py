@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,7 +37,7 @@ from portal.catalog.models import (
     ServiceType,
     System,
 )
-from portal.catalog.parsers import XYamlParser, YamlParser, YamlTextParser
+from portal.catalog.parsers import EntitiesYamlRenderer, XYamlParser, YamlParser, YamlTextParser
 from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
 from portal.core.models import Team
 from portal.core.schema import filter_parameters
@@ -242,20 +243,20 @@ class ServiceCatalogInfoApi(APIView):
 class EntityListApi(APIView):
     """Every catalog entity in Backstage's format, for the portal's entity provider."""
 
+    renderer_classes = [JSONRenderer, EntitiesYamlRenderer]
+
     @extend_schema(
         operation_id="catalog_entities",
         tags=["backstage"],
-        responses={200: OpenApiResponse(description='{"items": [entity, ...]}')},
+        responses={200: OpenApiResponse(description='{"items": [entity, ...]}, or multi-document YAML')},
     )
-    def get(self, request: Request) -> Response | HttpResponse:
+    def get(self, request: Request) -> Response:
         site_url = settings.SITE_URL
         items = [group_entity(t) for t in selectors.team_list()]
         items += [user_entity(u) for u in selectors.people_for_export()]
         items += [system_entity(s) for s in selectors.system_list()]
         items += [resource_entity(r) for r in selectors.resource_list()]
         items += [component_entity(s, site_url=site_url) for s in selectors.service_list()]
-        if request.query_params.get("format") == "yaml":
-            return HttpResponse(entities_yaml(items), content_type="application/yaml; charset=utf-8")
         return Response({"items": items})
 
 
@@ -269,6 +270,7 @@ class CatalogImportApi(APIView):
         created = serializers.ListField(child=serializers.CharField())
         updated = serializers.ListField(child=serializers.CharField())
         unchanged = serializers.ListField(child=serializers.CharField())
+        skipped = serializers.ListField(child=serializers.CharField(), help_text="User entities: not imported")
 
     @extend_schema(
         operation_id="catalog_import", tags=["backstage"], request={"application/yaml": str}, responses=Output

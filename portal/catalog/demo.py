@@ -207,7 +207,7 @@ def _load_services(
                 "lifecycle": lifecycle,
                 "type": kind,
                 "language": language,
-                "tags": tags,
+                "tags": sorted(tags),
                 "repo_url": f"https://github.com/example-org/{name}",
                 "runtime": language,
             },

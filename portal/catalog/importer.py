@@ -21,6 +21,9 @@ from portal.core.permissions import AnyUser
 
 API_VERSIONS = ("backstage.io/v1alpha1", "backstage.io/v1beta1")
 KINDS = ("Group", "System", "Resource", "Component")  # the order they are written in
+# Accepted so that the portal's own export can be sent back, but not written: people come from the
+# identity provider, not from YAML.
+SKIPPED_KINDS = ("User",)
 TOP_LEVEL = {"apiVersion", "kind", "metadata", "spec", "relations", "status"}
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 TAG = re.compile(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$")
@@ -44,6 +47,7 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 def parse_documents(text: str) -> list[dict[str, Any]]:
@@ -116,14 +120,14 @@ class Importer:
             else:
                 meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
                 doc = Document(index, str(raw.get("kind", "")), str(meta.get("name", "")), raw)  # type: ignore[union-attr]
-                if doc.kind not in KINDS:
+                if doc.kind not in KINDS + SKIPPED_KINDS:
                     doc.error("kind", f"'{doc.kind}' is not imported; supported kinds: {', '.join(KINDS)}")
                 else:
                     _check_envelope(doc)
             self.documents.append(doc)
         self._check_duplicates()
         for doc in self.documents:
-            if not doc.errors:
+            if not doc.errors and doc.kind in KINDS:
                 getattr(self, f"_check_{doc.kind.lower()}")(doc)
 
     def _check_duplicates(self) -> None:
@@ -210,7 +214,7 @@ class Importer:
         for doc in (d for d in self.documents if d.kind == "Component"):
             if self._link_dependencies(doc) and outcomes[("Component", doc.name)] == "unchanged":
                 outcomes[("Component", doc.name)] = "updated"
-        result = ImportResult()
+        result = ImportResult(skipped=[f"{d.kind.lower()}:{d.name}" for d in self.documents if d.kind in SKIPPED_KINDS])
         for (kind, name), outcome in outcomes.items():
             getattr(result, outcome).append(f"{kind.lower()}:{name}")
         return result

@@ -1,4 +1,4 @@
-"""Request parser that hands YAML bodies to the view as text (validated there, document by document)."""
+"""YAML in and out: bodies reach the view as text (validated there, document by document)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -29,3 +30,18 @@ class YamlTextParser(YamlParser):
 
 class XYamlParser(YamlParser):
     media_type = "application/x-yaml"
+
+
+class EntitiesYamlRenderer(BaseRenderer):
+    """Render {"items": [...]} as a multi-document catalog-info.yaml (?format=yaml or Accept: application/yaml)."""
+
+    media_type = "application/yaml"
+    format = "yaml"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        from portal.catalog.entities import entities_yaml
+
+        if isinstance(data, dict) and "items" in data:
+            return entities_yaml(data["items"]).encode()
+        return entities_yaml([data]).encode()

@@ -53,7 +53,7 @@ def _assign(instance: M, fields: dict[str, Any], allowed: tuple[str, ...]) -> M:
             f"Unknown field(s): {', '.join(unknown)}.", fields={name: ["unknown field"] for name in unknown}
         )
     for key, value in fields.items():
-        setattr(instance, key, value)
+        setattr(instance, key, sorted(set(value)) if key == "tags" else value)
     return instance
 
 
@@ -116,7 +116,8 @@ def service_update(
     before = snapshot(service)
     _assign(service, fields, SERVICE_FIELDS)
     service.full_clean(validate_unique=False)
-    service.save()
+    if snapshot(service) != before:
+        service.save()
     _set_m2m(service, dependencies=dependencies, resources=resources)
     after = snapshot(service)
     if after != before:

@@ -36,7 +36,8 @@ def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[s
     """A JSON-safe dict of a model's concrete fields and many-to-many values."""
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if field.name in exclude:
+        # Timestamps Django sets by itself say nothing about what a person changed.
+        if field.name in exclude or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             continue
         data[field.name] = field.value_from_object(instance)
     for field in instance._meta.many_to_many:

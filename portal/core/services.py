@@ -47,10 +47,10 @@ def team_update(*, actor: AnyUser, team: Team, context: AuditContext | None = No
         if key in TEAM_FIELDS:
             setattr(team, key, value)
     _full_clean(team)
-    team.save()
-    audit_record(
-        actor=_user(actor), action="update", instance=team, before=before, after=snapshot(team), context=context
-    )
+    after = snapshot(team)
+    if after != before:
+        team.save()
+        audit_record(actor=_user(actor), action="update", instance=team, before=before, after=after, context=context)
     return team
 
 

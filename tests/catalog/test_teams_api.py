@@ -1,0 +1,68 @@
+"""Teams: platform admins create them, team admins manage members, members cannot."""
+
+from __future__ import annotations
+
+from portal.catalog.models import Resource, System
+from portal.core.models import AuditEvent, Membership, Team, User
+from tests.conftest import client_for
+
+URL = "/api/v1/catalog/teams"
+
+
+def test_only_platform_admins_create_teams(owner: User, platform_admin: User) -> None:
+    body = {"name": "data", "title": "Data platform", "email": "data@example.com"}
+    assert client_for(owner).post(URL, body, format="json").status_code == 403
+    created = client_for(platform_admin).post(URL, body, format="json")
+    assert created.status_code == 201
+    assert created.json()["title"] == "Data platform"
+    assert client_for(platform_admin).post(URL, body, format="json").status_code == 409
+
+
+def test_a_team_admin_adds_a_member_and_a_member_cannot(team_admin: User, owner: User, sre: User) -> None:
+    assert client_for(owner).put(f"{URL}/payments/members/sam", {"role": "member"}, format="json").status_code == 403
+    response = client_for(team_admin).put(f"{URL}/payments/members/sam", {"role": "admin"}, format="json")
+    assert response.status_code == 200
+    assert Membership.objects.get(user=sre).role == "admin"
+    assert AuditEvent.objects.filter(object_type="core.membership", action="create").exists()
+    assert client_for(team_admin).delete(f"{URL}/payments/members/sam").status_code == 204
+    assert not Membership.objects.filter(user=sre).exists()
+
+
+def test_unknown_member_or_role_is_named(team_admin: User) -> None:
+    missing = client_for(team_admin).put(f"{URL}/payments/members/ghost", {}, format="json")
+    assert missing.status_code == 404
+    assert "username" in missing.json()["error"]["fields"]
+    bad_role = client_for(team_admin).put(f"{URL}/payments/members/priya", {"role": "boss"}, format="json")
+    assert bad_role.status_code == 400
+    assert "role" in bad_role.json()["error"]["fields"]
+
+
+def test_a_team_that_owns_services_cannot_be_deleted(platform_admin: User, payments_api) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(platform_admin).delete(f"{URL}/payments")
+    assert response.status_code == 409
+    assert Team.objects.filter(name="payments").exists()
+
+
+def test_members_filter(owner: User, outsider: User) -> None:
+    body = client_for(owner).get(URL, {"member": "carla"}).json()
+    assert [t["name"] for t in body["results"]] == ["checkout"]
+
+
+def test_systems_and_resources_belong_to_teams(owner: User, outsider: User) -> None:
+    client = client_for(owner)
+    assert (
+        client.post("/api/v1/catalog/systems", {"name": "money", "owner": "payments"}, format="json").status_code == 201
+    )
+    res = client.post(
+        "/api/v1/catalog/resources",
+        {"name": "ledger-db", "owner": "payments", "type": "database", "system": "money"},
+        format="json",
+    )
+    assert res.status_code == 201
+    assert res.json()["system"] == "money"
+    bad = client.post("/api/v1/catalog/resources", {"name": "x", "owner": "payments", "type": "floppy"}, format="json")
+    assert "type" in bad.json()["error"]["fields"]
+    assert client_for(outsider).delete("/api/v1/catalog/resources/ledger-db").status_code == 403
+    assert client.delete("/api/v1/catalog/resources/ledger-db").status_code == 204
+    assert not Resource.objects.exists()
+    assert System.objects.get().owner.name == "payments"
