@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 
-class ServiceTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
     target_class = "portal.core.authentication.ServiceTokenAuthentication"
     name = "serviceToken"
 

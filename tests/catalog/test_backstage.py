@@ -14,7 +14,7 @@ ENTITIES = "/api/v1/catalog/entities"
 IMPORT = "/api/v1/catalog/import"
 
 
-def _entities(client) -> list[dict]:  # type: ignore[no-untyped-def]
+def _entities(client) -> list[dict]:
     return client.get(ENTITIES).json()["items"]
 
 
@@ -91,7 +91,7 @@ def test_export_then_import_reproduces_the_catalog(platform_admin: User) -> None
     after = [e for e in _entities(client) if e["kind"] != "User"]
     strip = ("kubernetes-namespace", "argocd/app-name", "platform-portal/origin")
 
-    def comparable(entity: dict) -> dict:  # type: ignore[type-arg]
+    def comparable(entity: dict) -> dict:
         annotations = entity["metadata"].get("annotations", {})
         entity["metadata"]["annotations"] = {k: v for k, v in annotations.items() if not k.endswith(strip)}
         return entity
@@ -155,13 +155,13 @@ def test_a_multi_document_import_creates_teams_resources_and_services(platform_a
     assert Team.objects.get(name="ledger-team").title == "Ledger team"
 
 
-def _rejected(client, text: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _rejected(client, text: str) -> dict:
     counts = (Team.objects.count(), Service.objects.count(), Resource.objects.count(), AuditEvent.objects.count())
     response = client.post(IMPORT, text, content_type="application/yaml")
     assert response.status_code == 400, response.json()
     after = (Team.objects.count(), Service.objects.count(), Resource.objects.count(), AuditEvent.objects.count())
     assert after == counts, "a rejected import must write nothing"
-    return response.json()["error"]  # type: ignore[no-any-return]
+    return response.json()["error"]
 
 
 def test_one_bad_document_rejects_the_whole_import_naming_document_and_field(platform_admin: User) -> None:

@@ -37,7 +37,7 @@ def test_unknown_member_or_role_is_named(team_admin: User) -> None:
     assert "role" in bad_role.json()["error"]["fields"]
 
 
-def test_a_team_that_owns_services_cannot_be_deleted(platform_admin: User, payments_api) -> None:  # type: ignore[no-untyped-def]
+def test_a_team_that_owns_services_cannot_be_deleted(platform_admin: User, payments_api) -> None:
     response = client_for(platform_admin).delete(f"{URL}/payments")
     assert response.status_code == 409
     assert Team.objects.filter(name="payments").exists()

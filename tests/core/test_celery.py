@@ -22,7 +22,7 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-def _wait_for_heartbeat(proc, timeout: float = 60) -> Heartbeat:  # type: ignore[no-untyped-def]
+def _wait_for_heartbeat(proc, timeout: float = 60) -> Heartbeat:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         beat = Heartbeat.objects.filter(component="worker").first()

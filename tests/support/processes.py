@@ -57,7 +57,7 @@ def redis_server() -> Iterator[str]:
             proc.wait(10)
 
 
-def _wait_for(check, *, what: str, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(check, *, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
