@@ -219,7 +219,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "540")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "portal.core.tasks.heartbeat_record_task", "schedule": 30.0},
+    "worker-heartbeat": {"task": "portal.core.tasks.heartbeat_record_task", "schedule": 15.0},
 }
 
 # Service tokens: the prefix Backstage and other machine callers present in "Authorization: Bearer".
