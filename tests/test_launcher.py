@@ -19,7 +19,7 @@ from tests.support.processes import ROOT, free_port
 
 
 def _get(url: str, token: str = "") -> tuple[int, Any]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback only
             return response.status, json.loads(response.read() or b"null")
