@@ -9,6 +9,7 @@ from portal.catalog.models import Environment, Resource, Service, ServiceEnviron
 from portal.core.models import AuditEvent, Team, User
 from tests.conftest import client_for
 from tests.support.backstage import backstage_validate, rejections
+from tests.support.processes import ROOT
 
 ENTITIES = "/api/v1/catalog/entities"
 IMPORT = "/api/v1/catalog/import"
@@ -206,3 +207,9 @@ def test_json_clients_may_wrap_the_yaml(platform_admin: User) -> None:
     missing = client_for(platform_admin).post(IMPORT, {"text": COMPONENT}, format="json")
     assert missing.status_code == 400
     assert "yaml" in missing.json()["error"]["fields"]
+
+
+def test_the_portals_own_catalog_info_is_valid() -> None:
+    verdict = backstage_validate((ROOT / "catalog-info.yaml").read_text())
+    assert verdict["ok"], rejections(verdict)
+    assert {r["kind"] for r in verdict["results"]} == {"System", "Component", "Resource"}
