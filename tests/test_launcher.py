@@ -29,7 +29,7 @@ def _get(url: str, token: str = "") -> tuple[int, Any]:
         return 0, None
 
 
-def _wait(check, timeout: float, what: str, proc: subprocess.Popen[str]) -> Any:  # type: ignore[no-untyped-def]
+def _wait(check, timeout: float, what: str, proc: subprocess.Popen[str]) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()

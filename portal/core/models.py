@@ -33,6 +33,32 @@ class User(AbstractUser):
     def is_sre(self) -> bool:
         return self.platform_role == PlatformRole.SRE or self.is_platform_admin
 
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        """Roles grant admin permissions: platform admins all, SREs the catalog and a read of the rest."""
+        if self.is_active and self.is_platform_admin:
+            return True
+        if self.is_active and self.platform_role == PlatformRole.SRE and _sre_may(perm):
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and (self.is_platform_admin or self.platform_role == PlatformRole.SRE):
+            return app_label in SRE_APPS or self.is_platform_admin
+        return super().has_module_perms(app_label)
+
+
+# SREs may view everything in these apps and change the catalog; people, tokens and roles stay with
+# platform admins.
+SRE_APPS = ("catalog", "core")
+SRE_WRITABLE_APPS = ("catalog",)
+
+
+def _sre_may(perm: str) -> bool:
+    app_label, _, codename = perm.partition(".")
+    if app_label not in SRE_APPS:
+        return False
+    return codename.startswith("view_") or app_label in SRE_WRITABLE_APPS
+
 
 class Team(models.Model):
     """A team that owns services; exported to Backstage as a Group."""

@@ -67,3 +67,15 @@ def test_admin_changes_are_audited(platform_admin: User, payments_api: Service) 
     event = AuditEvent.objects.get(via="admin", action="update")
     assert event.before["title"] == "Payments API"
     assert event.after["title"] == "Payments API v2"
+
+
+def test_an_sre_can_use_the_admin_for_the_catalog_but_not_for_people(sre: User, payments_api: Service) -> None:
+    sre.is_staff = True
+    sre.save()
+    client = client_for(sre)
+    assert client.get("/admin/catalog/service/").status_code == 200
+    assert b"payments-api" in client.get("/admin/catalog/service/").content
+    assert client.get(f"/admin/catalog/service/{payments_api.pk}/change/").status_code == 200
+    assert client.get("/admin/core/auditevent/").status_code == 200
+    assert client.get("/admin/core/user/add/").status_code == 403
+    assert client.get("/admin/core/servicetoken/").status_code == 200
