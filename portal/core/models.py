@@ -33,7 +33,7 @@ class User(AbstractUser):
     def is_sre(self) -> bool:
         return self.platform_role == PlatformRole.SRE or self.is_platform_admin
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         """Roles grant admin permissions: platform admins all, SREs the catalog and a read of the rest."""
         if self.is_active and self.is_platform_admin:
             return True
