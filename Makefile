@@ -30,7 +30,7 @@ venv: $(VENV)/.runtime-installed
 dev-deps: $(VENV)/.dev-installed
 
 system-deps:
-	@tests/support/system-packages.sh redis-server:redis-server node:nodejs npm:npm
+	@tests/support/system-packages.sh redis-server:redis-server node:nodejs npm:npm promtool:prometheus
 
 node-deps: $(BACKSTAGE_CHECK)/node_modules/.installed
 
