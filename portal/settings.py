@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "portal.core",
     "portal.catalog",
     "portal.slo",
+    "portal.scaffolder",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.core.tasks.heartbeat_record_task", "schedule": 15.0},
 }
+
+# Adapters: each capability names its implementation; the local one is the default.
+SOURCE_CONTROL = {
+    "BACKEND": env("SOURCE_CONTROL_BACKEND", "portal.integrations.source_control.local.LocalGit"),
+    "OPTIONS": {"root": str(DATA_DIR / "git"), "base_url": f"{SITE_URL}/api/v1/scm/repositories"},
+}
+SCM_OWNER = env("SCM_OWNER", "acme")  # the organisation or group new repositories are created in
+GITOPS_REPOSITORY = env("GITOPS_REPOSITORY", "platform/gitops")
+GOLDEN_PATHS_DIR = Path(env("GOLDEN_PATHS_DIR", str(BASE_DIR / "templates")))
 
 # Service tokens: the prefix Backstage and other machine callers present in "Authorization: Bearer".
 SERVICE_TOKEN_PREFIX = "ppt"  # noqa: S105 - a public prefix, not a secret

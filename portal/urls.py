@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from portal.core import apis as core_apis
 from portal.core import health
+from portal.integrations.source_control import apis as scm_apis
+from portal.scaffolder import apis as scaffolder_apis
+from portal.scaffolder.urls import golden_path_urlpatterns
 
 handler404 = "portal.core.errors.json_not_found"
 handler500 = "portal.core.errors.json_server_error"
@@ -19,6 +22,20 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me", core_apis.MeApi.as_view(), name="me"),
     path("audit", core_apis.AuditListApi.as_view(), name="audit-list"),
     path("catalog/", include("portal.catalog.urls")),
+    path("golden-paths", scaffolder_apis.GoldenPathListApi.as_view(), name="golden-path-list"),
+    path("golden-paths/", include((golden_path_urlpatterns, "golden-paths"))),
+    path("scaffolder/", include("portal.scaffolder.urls")),
+    path("scm/repositories/<slug:owner>/<slug:name>", scm_apis.RepositoryApi.as_view(), name="scm-repository"),
+    path(
+        "scm/repositories/<slug:owner>/<slug:name>/files/<path:file_path>",
+        scm_apis.RepositoryFileApi.as_view(),
+        name="scm-file",
+    ),
+    path(
+        "scm/repositories/<slug:owner>/<slug:name>/pulls/<int:number>",
+        scm_apis.PullRequestApi.as_view(),
+        name="scm-pull-request",
+    ),
 ]
 
 urlpatterns = [

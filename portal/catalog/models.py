@@ -74,6 +74,8 @@ class Service(models.Model):
     dependencies = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="dependents")
     resources = models.ManyToManyField("Resource", blank=True, related_name="services")  # type: ignore[var-annotated]
     origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.MANUAL)
+    golden_path = models.CharField(max_length=63, blank=True, help_text="The golden path it was created from.")
+    golden_path_version = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -35,6 +35,8 @@ SERVICE_FIELDS = (
     "tags",
     "links",
     "origin",
+    "golden_path",
+    "golden_path_version",
 )
 SYSTEM_FIELDS = ("title", "description", "owner")
 RESOURCE_FIELDS = ("title", "description", "type", "owner", "system")
