@@ -230,6 +230,22 @@ SOURCE_CONTROL = {
     "BACKEND": env("SOURCE_CONTROL_BACKEND", "portal.integrations.source_control.local.LocalGit"),
     "OPTIONS": {"root": str(DATA_DIR / "git"), "base_url": f"{SITE_URL}/api/v1/scm/repositories"},
 }
+_METRICS_BACKEND = env("METRICS_BACKEND", "sandbox")
+METRICS = (
+    {
+        "BACKEND": "portal.integrations.metrics.prometheus.PrometheusMetrics",
+        "OPTIONS": {
+            "url": env("PROMETHEUS_URL", "http://127.0.0.1:9090"),
+            "token": env("PROMETHEUS_TOKEN"),
+            "timeout": float(env("PROMETHEUS_TIMEOUT", "10")),
+        },
+    }
+    if _METRICS_BACKEND == "prometheus"
+    else {
+        "BACKEND": "portal.integrations.metrics.sandbox.catalog.CatalogSandbox",
+        "OPTIONS": {"data_dir": str(DATA_DIR)},
+    }
+)
 SCM_OWNER = env("SCM_OWNER", "acme")  # the organisation or group new repositories are created in
 GITOPS_REPOSITORY = env("GITOPS_REPOSITORY", "platform/gitops")
 GOLDEN_PATHS_DIR = Path(env("GOLDEN_PATHS_DIR", str(BASE_DIR / "templates")))

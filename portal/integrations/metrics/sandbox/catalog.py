@@ -1,0 +1,70 @@
+"""The sandbox the portal runs by default: one simulated service per catalog service, plus started scenarios."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+
+from portal.integrations.metrics.base import MetricsSource, Query, Series
+from portal.integrations.metrics.sandbox.fleet import GIB, Fleet, Scenario, ServiceProfile
+from portal.integrations.metrics.sandbox.source import SandboxMetrics
+
+WEEK = 7 * 86400
+SCENARIO_KINDS = ("memory-leak",)
+
+
+def rolling_epoch(now: float, weeks_back: int = 5) -> float:
+    """A week-aligned epoch, so every process of the same week simulates the same history."""
+    return float((int(now) // WEEK - weeks_back) * WEEK)
+
+
+def profile_for(name: str, tier: int) -> ServiceProfile:
+    """Tier-1 services get more traffic and replicas; everything else is derived from the name, stably."""
+    replicas = {1: 3, 2: 2}.get(tier, 1)
+    rps = {1: 40.0, 2: 15.0}.get(tier, 4.0)
+    return ServiceProfile(
+        name=name, tier=tier, replicas=replicas, base_rps=rps, memory_bytes=0.3 * GIB, memory_limit_bytes=1.0 * GIB
+    )
+
+
+@lru_cache(maxsize=8)
+def _fleet(services: tuple[tuple[str, int], ...], scenarios: tuple[Scenario, ...], epoch: float) -> Fleet:
+    return Fleet(services=tuple(profile_for(n, t) for n, t in services), epoch=epoch, scenarios=scenarios)
+
+
+class CatalogSandbox(MetricsSource):
+    def __init__(self, data_dir: str) -> None:
+        self.path = Path(data_dir) / "sandbox-scenarios.json"
+
+    def scenarios(self) -> tuple[Scenario, ...]:
+        if not self.path.exists():
+            return ()
+        return tuple(Scenario(**item) for item in json.loads(self.path.read_text()))
+
+    def scenario_start(self, kind: str, service: str, *, start: float | None = None) -> Scenario:
+        """Start a scripted fault on a service (idempotent for the same kind, service and start)."""
+        if kind not in SCENARIO_KINDS:
+            raise ValueError(f"unknown scenario '{kind}'; known: {', '.join(SCENARIO_KINDS)}")
+        scenario = Scenario(kind=kind, service=service, start=float(start if start is not None else time.time()))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            current = [s for s in self.scenarios() if s != scenario]
+            self.path.write_text(json.dumps([asdict(s) for s in [*current, scenario]], indent=2))
+        return scenario
+
+    def fleet(self, *, now: float | None = None) -> Fleet:
+        from portal.catalog.models import Service
+
+        services = tuple(Service.objects.order_by("name").values_list("name", "tier"))
+        return _fleet(services, self.scenarios(), rolling_epoch(now if now is not None else time.time()))
+
+    def instant(self, query: Query, *, at: float) -> list[Series]:
+        return SandboxMetrics(self.fleet()).instant(query, at=at)
+
+    def range(self, query: Query, *, start: float, end: float, step: float) -> list[Series]:
+        return SandboxMetrics(self.fleet()).range(query, start=start, end=end, step=step)
