@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "portal.catalog",
     "portal.slo",
     "portal.scaffolder",
+    "portal.changes",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,11 @@ METRICS = (
 SCM_OWNER = env("SCM_OWNER", "acme")  # the organisation or group new repositories are created in
 GITOPS_REPOSITORY = env("GITOPS_REPOSITORY", "platform/gitops")
 GOLDEN_PATHS_DIR = Path(env("GOLDEN_PATHS_DIR", str(BASE_DIR / "templates")))
+
+# Webhook secrets (or NAME_FILE). Unset means deliveries from that sender are refused.
+GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET")
+GITLAB_WEBHOOK_TOKEN = env("GITLAB_WEBHOOK_TOKEN")
+ARGOCD_WEBHOOK_TOKEN = env("ARGOCD_WEBHOOK_TOKEN")
 
 # Service tokens: the prefix Backstage and other machine callers present in "Authorization: Bearer".
 SERVICE_TOKEN_PREFIX = "ppt"  # noqa: S105 - a public prefix, not a secret

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from portal.changes import apis as changes_apis
 from portal.core import apis as core_apis
 from portal.core import health
 from portal.integrations.source_control import apis as scm_apis
@@ -25,6 +26,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("golden-paths", scaffolder_apis.GoldenPathListApi.as_view(), name="golden-path-list"),
     path("golden-paths/", include((golden_path_urlpatterns, "golden-paths"))),
     path("scaffolder/", include("portal.scaffolder.urls")),
+    path("changes", changes_apis.ChangeListApi.as_view(), name="change-list"),
+    path("changes/", include("portal.changes.urls")),
     path("scm/repositories/<slug:owner>/<slug:name>", scm_apis.RepositoryApi.as_view(), name="scm-repository"),
     path(
         "scm/repositories/<slug:owner>/<slug:name>/files/<path:file_path>",

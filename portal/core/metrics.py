@@ -16,6 +16,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+from prometheus_client.registry import Collector
 
 REQUESTS = Counter(
     "portal_http_requests_total",
@@ -50,10 +51,22 @@ class RequestMetricsMiddleware:
         return response
 
 
+# Collectors that read the database at scrape time (not per process, so they join any registry).
+DATABASE_COLLECTORS: list[Collector] = []
+
+
+def database_collector_register(collector: Collector) -> None:
+    if collector not in DATABASE_COLLECTORS:
+        DATABASE_COLLECTORS.append(collector)
+        DEFAULT_REGISTRY.register(collector)
+
+
 def metrics_exposition() -> tuple[bytes, str]:
     """Render all metrics; across gunicorn workers when PROMETHEUS_MULTIPROC_DIR is set."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        for collector in DATABASE_COLLECTORS:
+            registry.register(collector)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(DEFAULT_REGISTRY), CONTENT_TYPE_LATEST
