@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "portal.slo",
     "portal.scaffolder",
     "portal.changes",
+    "portal.incidents",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,11 @@ GOLDEN_PATHS_DIR = Path(env("GOLDEN_PATHS_DIR", str(BASE_DIR / "templates")))
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET")
 GITLAB_WEBHOOK_TOKEN = env("GITLAB_WEBHOOK_TOKEN")
 ARGOCD_WEBHOOK_TOKEN = env("ARGOCD_WEBHOOK_TOKEN")
+ALERTMANAGER_WEBHOOK_TOKEN = env("ALERTMANAGER_WEBHOOK_TOKEN")
+
+# Background work that follows incidents (dotted paths of Celery tasks; empty turns it off).
+INCIDENT_ANALYSIS_TASK = env("INCIDENT_ANALYSIS_TASK", "")
+INCIDENT_RESOLVED_TASK = env("INCIDENT_RESOLVED_TASK", "")
 
 # Service tokens: the prefix Backstage and other machine callers present in "Authorization: Bearer".
 SERVICE_TOKEN_PREFIX = "ppt"  # noqa: S105 - a public prefix, not a secret

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from portal.changes import apis as changes_apis
 from portal.core import apis as core_apis
 from portal.core import health
+from portal.incidents import apis as incident_apis
 from portal.integrations.source_control import apis as scm_apis
 from portal.scaffolder import apis as scaffolder_apis
 from portal.scaffolder.urls import golden_path_urlpatterns
@@ -28,6 +29,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("scaffolder/", include("portal.scaffolder.urls")),
     path("changes", changes_apis.ChangeListApi.as_view(), name="change-list"),
     path("changes/", include("portal.changes.urls")),
+    path("incidents", incident_apis.IncidentListApi.as_view(), name="incident-list"),
+    path("incidents/", include("portal.incidents.urls")),
     path("scm/repositories/<slug:owner>/<slug:name>", scm_apis.RepositoryApi.as_view(), name="scm-repository"),
     path(
         "scm/repositories/<slug:owner>/<slug:name>/files/<path:file_path>",
