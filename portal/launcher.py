@@ -151,6 +151,7 @@ def main() -> int:
     say(f"Celery broker: {broker}")
     manage("migrate", "--noinput", env=env)
     manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+    manage("runbooks_sync", env=env)
     manage("load_demo", env=env)
 
     stopping = threading.Event()

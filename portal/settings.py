@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "portal.scaffolder",
     "portal.changes",
     "portal.incidents",
+    "portal.remediation",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,14 @@ METRICS = (
     else {
         "BACKEND": "portal.integrations.metrics.sandbox.catalog.CatalogSandbox",
         "OPTIONS": {"data_dir": str(DATA_DIR)},
+    }
+)
+POLICY = (
+    {"BACKEND": "portal.integrations.policy.OpaServer", "OPTIONS": {"url": env("OPA_URL")}}
+    if env("OPA_URL")
+    else {
+        "BACKEND": "portal.integrations.policy.RegoInProcess",
+        "OPTIONS": {"policy_dir": str(BASE_DIR / "portal" / "remediation" / "policies")},
     }
 )
 SCM_OWNER = env("SCM_OWNER", "acme")  # the organisation or group new repositories are created in

@@ -31,6 +31,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("changes/", include("portal.changes.urls")),
     path("incidents", incident_apis.IncidentListApi.as_view(), name="incident-list"),
     path("incidents/", include("portal.incidents.urls")),
+    path("remediation/", include("portal.remediation.urls")),
     path("scm/repositories/<slug:owner>/<slug:name>", scm_apis.RepositoryApi.as_view(), name="scm-repository"),
     path(
         "scm/repositories/<slug:owner>/<slug:name>/files/<path:file_path>",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,6 +56,15 @@ class CatalogSandbox(MetricsSource):
             current = [s for s in self.scenarios() if s != scenario]
             self.path.write_text(json.dumps([asdict(s) for s in [*current, scenario]], indent=2))
         return scenario
+
+    def scenarios_end(self, service: str, *, at: float | None = None) -> None:
+        """End the running scenarios of a service (its fix was applied)."""
+        end = float(at if at is not None else time.time())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            scenarios = [replace(s, end=end) if s.service == service and s.end is None else s for s in self.scenarios()]
+            self.path.write_text(json.dumps([asdict(s) for s in scenarios], indent=2))
 
     def fleet(self, *, now: float | None = None) -> Fleet:
         from portal.catalog.models import Service

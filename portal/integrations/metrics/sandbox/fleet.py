@@ -43,6 +43,7 @@ class Scenario:
     service: str
     start: float  # unix seconds
     leak_bytes_per_hour: float = 0.5 * GIB
+    end: float | None = None  # when the fix (a rollback) landed; fresh pods from then on
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _leak(fleet: Fleet, profile: ServiceProfile, times: Array, base_memory: Arra
             continue
         leaked = 0.0
         for i, t in enumerate(times):
-            if t < scenario.start:
+            if t < scenario.start or (scenario.end is not None and t >= scenario.end):
                 continue
             leaked += scenario.leak_bytes_per_hour * fleet.step / 3600
             if base_memory[i] + leaked >= profile.memory_limit_bytes:

@@ -96,7 +96,7 @@ class SandboxMetrics(MetricsSource):
         for labels, pods in self._groups(query, at):
             value = self._value(query, pods, at)
             if not math.isnan(value):
-                out.append(Series(labels=labels, points=[(at, value)]))
+                out.append(Series(labels=labels, points=[(at, float(value))]))
         return out
 
     def range(self, query: Query, *, start: float, end: float, step: float) -> list[Series]:
@@ -105,7 +105,7 @@ class SandboxMetrics(MetricsSource):
         times = np.arange(start, end + step / 2, step)
         out = []
         for labels, pods in self._groups(query, end):
-            points = [(float(t), v) for t in times if not math.isnan(v := self._value(query, pods, float(t)))]
+            points = [(float(t), float(v)) for t in times if not math.isnan(v := self._value(query, pods, float(t)))]
             if points:
                 out.append(Series(labels=labels, points=points))
         return out
