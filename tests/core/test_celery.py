@@ -48,13 +48,14 @@ def test_a_task_sent_through_redis_runs_in_a_worker_process(redis_url: str) -> N
 def test_the_default_broker_needs_no_server(tmp_path: Path) -> None:
     queue = f"test-{uuid.uuid4().hex[:8]}"
     folder = tmp_path / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True)
     sender = Celery("sender", broker="filesystem://localhost/")
     sender.conf.broker_transport_options = {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
     with celery_worker({"CELERY_BROKER_URL": "", "PORTAL_DATA_DIR": str(tmp_path)}, queue) as proc:
