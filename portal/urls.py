@@ -12,6 +12,7 @@ from portal.incidents import apis as incident_apis
 from portal.integrations.source_control import apis as scm_apis
 from portal.scaffolder import apis as scaffolder_apis
 from portal.scaffolder.urls import golden_path_urlpatterns
+from portal.slo import apis as slo_apis
 
 handler404 = "portal.core.errors.json_not_found"
 handler500 = "portal.core.errors.json_server_error"
@@ -32,6 +33,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("incidents", incident_apis.IncidentListApi.as_view(), name="incident-list"),
     path("incidents/", include("portal.incidents.urls")),
     path("remediation/", include("portal.remediation.urls")),
+    path("slo", slo_apis.SLOListApi.as_view(), name="slo-list"),
+    path("slo/", include("portal.slo.urls")),
     path("scm/repositories/<slug:owner>/<slug:name>", scm_apis.RepositoryApi.as_view(), name="scm-repository"),
     path(
         "scm/repositories/<slug:owner>/<slug:name>/files/<path:file_path>",

@@ -226,3 +226,7 @@ def _load_services(
             )
     for name, *_, deps, _res, _tags in SERVICES:
         services[name].dependencies.add(*(services[d] for d in deps))
+    from portal.slo.services import slos_default_for
+
+    for service in services.values():
+        slos_default_for(service)

@@ -75,6 +75,9 @@ def service_annotations(service: Service) -> dict[str, str]:
         if apps:
             annotations["argocd/app-name"] = apps[0]
     annotations.update(repo_annotations(service.repo_url))
+    if service.slos.all():  # prefetched by the selector
+        # Roadie's Prometheus plugin graphs these: each SLO's 5-minute error ratio, one line per SLO.
+        annotations["prometheus.io/rule"] = f'slo:sli_error:ratio_rate5m{{sloth_service="{service.name}"}}|sloth_slo'
     return annotations
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from portal.core.models import DNS_LABEL, Team
+
+if TYPE_CHECKING:
+    from django_stubs_ext.db.models.manager import RelatedManager
+
+    from portal.slo.models import SLODefinition
 
 TAG = RegexValidator(
     r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$",
@@ -78,6 +85,9 @@ class Service(models.Model):
     golden_path_version = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    if TYPE_CHECKING:
+        slos: RelatedManager[SLODefinition]
 
     class Meta:
         ordering = ["name"]

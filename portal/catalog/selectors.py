@@ -17,6 +17,7 @@ def service_list() -> QuerySet[Service]:
     return Service.objects.select_related("owner", "system").prefetch_related(
         "dependencies",
         "resources",
+        "slos",
         Prefetch("placements", queryset=ServiceEnvironment.objects.select_related("environment")),
     )
 

@@ -63,6 +63,26 @@ class DeliveryCollector(Collector):
                 if row[key] is not None:
                     family.add_metric([row["service"]], float(row[key]))
         yield from families.values()
+        yield self._last_deploys()
+
+    def _last_deploys(self) -> GaugeMetricFamily:
+        """When each service last deployed to each environment (Grafana's deploy annotations read it)."""
+        from portal.changes.models import ChangeEvent
+
+        family = GaugeMetricFamily(
+            "portal_service_last_deploy_timestamp_seconds",
+            "Time of the last successful deploy.",
+            labels=["service", "environment", "version"],
+        )
+        latest = (
+            ChangeEvent.objects.filter(kind="deploy", status="succeeded")
+            .order_by("service_id", "environment_id", "-occurred_at")
+            .distinct("service_id", "environment_id")
+            .values_list("service__name", "environment__name", "version", "occurred_at")
+        )
+        for service, environment, version, occurred_at in latest:
+            family.add_metric([service, environment or "", version], occurred_at.timestamp())
+        return family
 
     def _families(self) -> dict[str, GaugeMetricFamily]:
         return {

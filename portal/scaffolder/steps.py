@@ -18,6 +18,7 @@ from portal.integrations.errors import IntegrationError
 from portal.integrations.source_control import SourceControl, source_control
 from portal.scaffolder.models import ScaffoldRun
 from portal.scaffolder.registry import GoldenPath, golden_path_get
+from portal.slo.services import slos_default_for
 
 Log = Callable[[str], None]
 RUN_TRAILER = "Scaffold-Run"
@@ -199,6 +200,8 @@ def step_register(run: ScaffoldRun, log: Log) -> dict[str, Any]:
         log(f"registered {service.name} in the catalog")
     elif service.golden_path != path.name or service.owner_id != run.owner_id:
         raise IntegrationError(f"A service named {run.service_name} was registered by someone else meanwhile.")
+    slos = slos_default_for(service)  # born with the SLOs of its tier
+    log(f"SLOs: {', '.join(f'{s.name} {s.objective}%' for s in slos)}")
     for env in Environment.objects.filter(name__in=path.environments):
         catalog_services.placement_set(
             actor=run.requested_by,

@@ -90,7 +90,7 @@ def test_export_then_import_reproduces_the_catalog(platform_admin: User) -> None
     assert response.status_code == 200, response.json()
     assert len(response.json()["created"]) == 8 + 3 + 2  # services, resources, systems
     after = [e for e in _entities(client) if e["kind"] != "User"]
-    strip = ("kubernetes-namespace", "argocd/app-name", "platform-portal/origin")
+    strip = ("kubernetes-namespace", "argocd/app-name", "platform-portal/origin", "prometheus.io/rule")
 
     def comparable(entity: dict) -> dict:
         annotations = entity["metadata"].get("annotations", {})
