@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "portal.changes",
     "portal.incidents",
     "portal.remediation",
+    "portal.aiops",
 ]
 
 MIDDLEWARE = [
@@ -230,10 +231,25 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Adapters: each capability names its implementation; the local one is the default.
-SOURCE_CONTROL = {
-    "BACKEND": env("SOURCE_CONTROL_BACKEND", "portal.integrations.source_control.local.LocalGit"),
-    "OPTIONS": {"root": str(DATA_DIR / "git"), "base_url": f"{SITE_URL}/api/v1/scm/repositories"},
+SOURCE_CONTROL_BACKEND = env("SOURCE_CONTROL_BACKEND", "portal.integrations.source_control.local.LocalGit")
+_SOURCE_CONTROL_OPTIONS: dict[str, dict[str, object]] = {
+    "portal.integrations.source_control.local.LocalGit": {
+        "root": str(DATA_DIR / "git"),
+        "base_url": f"{SITE_URL}/api/v1/scm/repositories",
+    },
+    "portal.integrations.source_control.github.GitHubSourceControl": {
+        "token": env("GITHUB_TOKEN"),  # or GITHUB_TOKEN_FILE
+        "api_url": env("GITHUB_API_URL", "https://api.github.com"),  # GitHub Enterprise: https://host/api/v3
+        "web_url": env("GITHUB_WEB_URL", ""),
+        "private": envbool("SCM_PRIVATE", "true"),
+    },
+    "portal.integrations.source_control.gitlab.GitLabSourceControl": {
+        "token": env("GITLAB_TOKEN"),
+        "url": env("GITLAB_URL", "https://gitlab.com"),
+        "visibility": env("GITLAB_VISIBILITY", "private"),
+    },
 }
+SOURCE_CONTROL = {"BACKEND": SOURCE_CONTROL_BACKEND, "OPTIONS": _SOURCE_CONTROL_OPTIONS[SOURCE_CONTROL_BACKEND]}
 _METRICS_BACKEND = env("METRICS_BACKEND", "sandbox")
 METRICS = (
     {

@@ -17,6 +17,7 @@ from portal.changes.models import ChangeEvent
 from portal.integrations.errors import IntegrationError
 from portal.integrations.source_control import source_control
 from portal.remediation.models import ActionRequest
+from portal.scaffolder.steps import gitops_repository_ensure
 
 
 def runtime_path(service: Service, environment: Environment) -> str:
@@ -85,9 +86,7 @@ def desired_state_change(action: ActionRequest, kind: str, parameters: dict[str,
 def gitops_commit(action: ActionRequest, files: dict[str, str], message: str) -> str:
     sc = source_control()
     slug = settings.GITOPS_REPOSITORY
-    if sc.repository_get(slug) is None:
-        sc.repository_create(slug, description="Argo CD applications managed by the platform portal")
-    branch = sc.repository_get(slug).default_branch  # type: ignore[union-attr]
+    branch = gitops_repository_ensure()
     with tempfile.TemporaryDirectory() as tmp:
         for path, text in files.items():
             target = Path(tmp) / path

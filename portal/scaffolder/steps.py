@@ -146,8 +146,7 @@ def step_gitops_change(run: ScaffoldRun, log: Log) -> dict[str, Any]:
     sc = source_control()
     path = golden_path_get(run.golden_path)
     gitops = settings.GITOPS_REPOSITORY
-    if sc.repository_get(gitops) is None:
-        sc.repository_create(gitops, description="Argo CD applications managed by the platform portal")
+    gitops_repository_ensure()
     repo_url = run.steps.get(name="create_repository").output["url"]
     environments = list(Environment.objects.filter(name__in=path.environments).order_by("name"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,6 +173,20 @@ def step_gitops_change(run: ScaffoldRun, log: Log) -> dict[str, Any]:
     )
     log(f"opened GitOps change {pull.url}")
     return {"pull_request_url": pull.url, "environments": [e.name for e in environments]}
+
+
+def gitops_repository_ensure() -> str:
+    """The GitOps repository with a first commit on its default branch (pull requests need a base)."""
+    sc = source_control()
+    slug = settings.GITOPS_REPOSITORY
+    repo = sc.repository_get(slug) or sc.repository_create(
+        slug, description="Argo CD applications managed by the platform portal")
+    if sc.branch_head(slug, repo.default_branch) is None:  # also mends a create that failed halfway
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "README.md").write_text("# GitOps\n\nArgo CD applications managed by the platform portal.\n")
+            sc.commit_tree(slug, repo.default_branch, root=Path(tmp), message="Start the GitOps repository",
+                           replace=False)
+    return repo.default_branch
 
 
 def step_register(run: ScaffoldRun, log: Log) -> dict[str, Any]:

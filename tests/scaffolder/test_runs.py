@@ -69,9 +69,11 @@ def test_a_run_creates_repository_gitops_change_and_catalog_entry(
     assert f"Scaffold-Run: {run['id']}" in sc.commit_messages("acme/ledger", "main")[0]
 
     assert sc.file_list("platform/gitops", "refs/heads/scaffold/ledger") == [
+        "README.md",
         "apps/payments/ledger/dev.yaml",
         "apps/payments/ledger/prod.yaml",
     ]
+    assert sc.file_list("platform/gitops", "main") == ["README.md"]  # the change waits in its pull request
     app = yaml.safe_load(
         sc.file_read(
             "platform/gitops",

@@ -147,7 +147,7 @@ class LocalGit(SourceControl):
     def file_read(self, slug: str, ref: str, path: str) -> bytes | None:
         git_dir = self._git_dir(slug)
         proc = subprocess.run(
-            ["git", "--git-dir", str(git_dir), "show", f"{ref}:{path}"],
+            ["git", "--git-dir", str(git_dir), "cat-file", "blob", f"{ref}:{path}"],
             capture_output=True,
             check=False,
         )
