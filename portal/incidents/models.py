@@ -110,3 +110,35 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.kind}: {self.message[:60]}"
+
+
+class Postmortem(models.Model):
+    """Written on resolution from the evidence; people edit it; every edit is a new version."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="postmortem")
+    version = models.PositiveIntegerField(default=1)
+    markdown = models.TextField()
+    sections = models.JSONField(default=dict)
+    proposed_rules = models.TextField(blank=True, help_text="A preventive alert as a Prometheus rules file.")
+    written_by = models.CharField(max_length=100)
+    generation_seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Postmortem of #{self.incident_id} (v{self.version})"
+
+
+class PostmortemVersion(models.Model):
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    markdown = models.TextField()
+    edited_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["postmortem", "version"]
+        constraints = [models.UniqueConstraint(fields=["postmortem", "version"], name="unique_postmortem_version")]
+
+    def __str__(self) -> str:
+        return f"v{self.version} by {self.edited_by}"

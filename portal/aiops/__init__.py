@@ -1,0 +1,1 @@
+"""AIOps: anomaly detection over metric series, with no Django in it."""
