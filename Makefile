@@ -1,5 +1,7 @@
 # Two commands: `make run` starts the portal with demo data; `make test` proves it works.
 SHELL := /bin/bash
+# NumPy's BLAS threads fight each other on small machines (20x slower embeddings under load): one is faster.
+export OPENBLAS_NUM_THREADS ?= 1
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -17,12 +19,14 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime-installed: requirements.txt | $(PY)
+$(VENV)/.runtime-installed: requirements.txt requirements-nodeps.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-nodeps.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $@ $(VENV)/.runtime-installed
 
 venv: $(VENV)/.runtime-installed

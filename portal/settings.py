@@ -228,6 +228,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.core.tasks.heartbeat_record_task", "schedule": 15.0},
+    "anomaly-scan": {"task": "portal.aiops.tasks.anomaly_scan_task", "schedule": 60.0},
 }
 
 # Adapters: each capability names its implementation; the local one is the default.
@@ -266,6 +267,24 @@ METRICS = (
         "OPTIONS": {"data_dir": str(DATA_DIR)},
     }
 )
+EMBEDDINGS = (
+    {
+        "BACKEND": "portal.integrations.embeddings.openai.OpenAIEmbeddings",
+        "OPTIONS": {"base_url": env("EMBEDDINGS_URL"), "model": env("EMBEDDINGS_MODEL", "text-embedding-3-small"),
+                    "api_key": env("EMBEDDINGS_API_KEY"), "dimensions": 384, "request_dimensions": True},
+    }
+    if env("EMBEDDINGS_URL")
+    else {"BACKEND": "portal.integrations.embeddings.minilm.MiniLM", "OPTIONS": {}}
+)
+LLM = (
+    {
+        "BACKEND": "portal.integrations.llm.openai_chat.OpenAIChat",
+        "OPTIONS": {"base_url": env("LLM_URL"), "model": env("LLM_MODEL", "gpt-4o-mini"),
+                    "api_key": env("LLM_API_KEY"), "timeout": float(env("LLM_TIMEOUT", "60"))},
+    }
+    if env("LLM_URL")
+    else {"BACKEND": "portal.integrations.llm.base.NoLLM", "OPTIONS": {}}
+)
 POLICY = (
     {"BACKEND": "portal.integrations.policy.OpaServer", "OPTIONS": {"url": env("OPA_URL")}}
     if env("OPA_URL")
@@ -285,8 +304,8 @@ ARGOCD_WEBHOOK_TOKEN = env("ARGOCD_WEBHOOK_TOKEN")
 ALERTMANAGER_WEBHOOK_TOKEN = env("ALERTMANAGER_WEBHOOK_TOKEN")
 
 # Background work that follows incidents (dotted paths of Celery tasks; empty turns it off).
-INCIDENT_ANALYSIS_TASK = env("INCIDENT_ANALYSIS_TASK", "")
-INCIDENT_RESOLVED_TASK = env("INCIDENT_RESOLVED_TASK", "")
+INCIDENT_ANALYSIS_TASK = env("INCIDENT_ANALYSIS_TASK", "portal.aiops.tasks.incident_analyse_task")
+INCIDENT_RESOLVED_TASK = env("INCIDENT_RESOLVED_TASK", "portal.aiops.tasks.incident_resolved_task")
 
 # Service tokens: the prefix Backstage and other machine callers present in "Authorization: Bearer".
 SERVICE_TOKEN_PREFIX = "ppt"  # noqa: S105 - a public prefix, not a secret

@@ -95,12 +95,15 @@ def _open_incident(service: Service, draft: AlertDraft, now: datetime) -> Incide
     return incident
 
 
-def alert_receive(draft: AlertDraft, *, source: str) -> tuple[Alert | None, str]:
-    """Store or update one alert and attach it to its incident; return it and what happened."""
+def alert_receive(draft: AlertDraft, *, source: str, now: datetime | None = None) -> tuple[Alert | None, str]:
+    """Store or update one alert and attach it to its incident; return it and what happened.
+
+    `now` is when the portal saw it: the wall clock for webhooks, the scan's time for the portal's own scans.
+    """
     service = Service.objects.filter(name=draft.service).first() if draft.service else None
     if service is None:
         return None, f"no service in the catalog matches alert {draft.name} (labels: service, app, job...)"
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         alert = (
             Alert.objects.select_for_update()

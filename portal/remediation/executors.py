@@ -95,7 +95,7 @@ def gitops_commit(action: ActionRequest, files: dict[str, str], message: str) ->
         return sc.commit_tree(slug, branch, root=Path(tmp), message=message, replace=False)
 
 
-def execute(action: ActionRequest) -> dict[str, Any]:
+def execute(action: ActionRequest, *, at: float | None = None) -> dict[str, Any]:
     """Run the action's runbook; a workflow runs its steps in order (the in-process workflow runner)."""
     steps = (
         [{**step, **action.parameters} for step in action.runbook.steps if isinstance(step, dict)]
@@ -113,7 +113,7 @@ def execute(action: ActionRequest) -> dict[str, Any]:
         f"Action-Request: {action.pk}\nReason: {action.reason[:500]}"
     )
     commit = gitops_commit(action, files, message)
-    _sandbox_apply(action)
+    _sandbox_apply(action, at=at)
     return {
         "executor": "gitops",
         "repository": settings.GITOPS_REPOSITORY,
@@ -123,11 +123,11 @@ def execute(action: ActionRequest) -> dict[str, Any]:
     }
 
 
-def _sandbox_apply(action: ActionRequest) -> None:
+def _sandbox_apply(action: ActionRequest, *, at: float | None) -> None:
     """With the simulated fleet as the metrics source there is no Argo CD: the fleet applies the change itself."""
     from portal.integrations.metrics import metrics
     from portal.integrations.metrics.sandbox.catalog import CatalogSandbox
 
     source = metrics()
     if isinstance(source, CatalogSandbox) and action.runbook.action in ("rollback", "restart", "workflow"):
-        source.scenarios_end(action.service.name)
+        source.scenarios_end(action.service.name, at=at)

@@ -209,7 +209,7 @@ def action_decide(
     return action
 
 
-def action_execute(action_id: int) -> ActionRequest | None:
+def action_execute(action_id: int, *, at: float | None = None) -> ActionRequest | None:
     """Run an approved action through its executor, then start verification."""
     with transaction.atomic():
         action = ActionRequest.objects.select_for_update().filter(pk=action_id, state=ActionState.APPROVED).first()
@@ -217,7 +217,7 @@ def action_execute(action_id: int) -> ActionRequest | None:
             return None
         _transition(action, ActionState.RUNNING, actor=None, why="executor started")
     try:
-        change = executors.execute(action)
+        change = executors.execute(action, at=at)
     except IntegrationError as exc:
         _transition(action, ActionState.FAILED, actor=None, why=exc.message, result={"error": exc.message})
         _reopen(action, f"remediation failed: {exc.message}")
@@ -228,7 +228,7 @@ def action_execute(action_id: int) -> ActionRequest | None:
         actor=None,
         why=f"committed {change['commit'][:12]}",
         change=change,
-        result={"verify_started": time.time()},
+        result={"verify_started": at if at is not None else time.time()},
     )
     return action
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -165,3 +165,39 @@ def slo_status(definition: SLODefinition, *, at: float | None = None) -> dict[st
         "burn_rates": burn,
         "time_to_exhaustion_hours": round(exhaustion.total_seconds() / 3600, 2) if exhaustion else None,
     }
+
+
+PAGE = {"long": "1h", "short": "5m", "factor": 14.4}
+TICKET = {"long": "6h", "short": "1h", "factor": 6.0}
+
+
+def slo_burn_evaluate(*, now: float | None = None) -> list[Any]:
+    """Raise the multi-window burn-rate alerts the rules would raise, as portal alerts (source: slo)."""
+    from portal.incidents.alertmanager import AlertDraft
+    from portal.incidents.models import AlertSource
+    from portal.incidents.services import alert_receive
+
+    now = now if now is not None else time.time()
+    raised = []
+    for definition in SLODefinition.objects.filter(alerting=True).select_related("service"):
+        status = slo_status(definition, at=now)
+        rates = status.get("burn_rates", {})
+        for severity, rule in (("page", PAGE), ("ticket", TICKET)):
+            if rates.get(rule["long"], 0) > rule["factor"] and rates.get(rule["short"], 0) > rule["factor"]:
+                started = datetime.fromtimestamp(now - 300, UTC).replace(second=0, microsecond=0)
+                draft = AlertDraft(
+                    fingerprint=f"slo-{definition.pk}-{severity}",
+                    name=f"ErrorBudgetBurn{severity.title()}",
+                    status="firing",
+                    severity="critical" if severity == "page" else "warning",
+                    service=definition.service.name,
+                    starts_at=started,
+                    ends_at=None,
+                    labels={"sloth_slo": definition.name, "sloth_severity": severity},
+                    annotations={
+                        "summary": f"{definition.name} burns its budget {rates[rule['long']]:.0f}x over {rule['long']}"
+                    },
+                )
+                raised.append(alert_receive(draft, source=AlertSource.SLO, now=datetime.fromtimestamp(now, UTC)))
+                break
+    return raised

@@ -5,40 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0001_initial'),
+        ("incidents", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Postmortem',
+            name="Postmortem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('markdown', models.TextField()),
-                ('sections', models.JSONField(default=dict)),
-                ('proposed_rules', models.TextField(blank=True, help_text='A preventive alert as a Prometheus rules file.')),
-                ('written_by', models.CharField(max_length=100)),
-                ('generation_seconds', models.FloatField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('incident', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='postmortem', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("markdown", models.TextField()),
+                ("sections", models.JSONField(default=dict)),
+                (
+                    "proposed_rules",
+                    models.TextField(blank=True, help_text="A preventive alert as a Prometheus rules file."),
+                ),
+                ("written_by", models.CharField(max_length=100)),
+                ("generation_seconds", models.FloatField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "incident",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="postmortem", to="incidents.incident"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PostmortemVersion',
+            name="PostmortemVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('markdown', models.TextField()),
-                ('edited_by', models.CharField(max_length=150)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('postmortem', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='incidents.postmortem')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                ("markdown", models.TextField()),
+                ("edited_by", models.CharField(max_length=150)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "postmortem",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="incidents.postmortem"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['postmortem', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('postmortem', 'version'), name='unique_postmortem_version')],
+                "ordering": ["postmortem", "version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("postmortem", "version"), name="unique_postmortem_version")
+                ],
             },
         ),
     ]

@@ -1,0 +1,84 @@
+"""The seed's incident end to end on the sandbox, through the same services production uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from portal.aiops.models import KnowledgeDocument
+from portal.aiops.story import story_run
+from portal.catalog.demo import demo_load
+from portal.core.models import AuditEvent
+from portal.integrations.backends import backends_reset
+from portal.integrations.source_control import source_control
+from portal.remediation.models import ActionRequest
+from portal.remediation.services import runbooks_sync
+
+
+@pytest.fixture
+def sandbox(settings, tmp_path: Path, db: None) -> Iterator[Path]:
+    settings.DATA_DIR = tmp_path
+    settings.SOURCE_CONTROL = {
+        "BACKEND": "portal.integrations.source_control.local.LocalGit",
+        "OPTIONS": {"root": str(tmp_path / "git"), "base_url": "http://portal.test/scm"},
+    }
+    settings.METRICS = {
+        "BACKEND": "portal.integrations.metrics.sandbox.catalog.CatalogSandbox",
+        "OPTIONS": {"data_dir": str(tmp_path)},
+    }
+    backends_reset()
+    runbooks_sync()
+    demo_load()
+    yield tmp_path
+    backends_reset()
+
+
+def test_the_seed_incident_from_leaky_deploy_to_postmortem(sandbox: Path) -> None:
+    result = story_run(say=print)
+    incident = result.incident
+    top = incident.hypotheses.order_by("-analysis", "rank").first()
+    assert top is not None
+    assert (top.kind, top.change.version, top.service.name) == ("memory_leak", "v1.5.0", "checkout-api")
+    kinds = {e["kind"] for e in top.evidence if e["supports"]}
+    assert {"change", "timing", "trend", "similar_incident"} <= kinds, top.evidence
+
+    actions = {a.runbook.name: a for a in ActionRequest.objects.filter(incident=incident)}
+    assert set(actions) == {"rollback-deploy", "scale-out"}
+    for action in actions.values():
+        assert action.decision == "needs_approval"
+        assert action.requested_by is None
+        assert action.approved_by.username == "sam"
+        assert action.state == "succeeded", action.result
+    runtime = yaml.safe_load(
+        source_control().file_read(
+            "platform/gitops",
+            "main",  # type: ignore[arg-type]
+            "apps/checkout/checkout-api/prod/runtime.yaml",
+        )
+    )
+    assert runtime["image"]["tag"] == "v1.4.0"
+    assert runtime["replicas"] == 5
+
+    incident.refresh_from_db()
+    assert incident.state == "resolved"
+    postmortem = incident.postmortem
+    assert "v1.5.0 on checkout-api leaks memory" in postmortem.markdown
+    assert "MemoryGrowingFast" in postmortem.proposed_rules
+    assert (postmortem.generation_seconds or 0) < 10
+    assert KnowledgeDocument.objects.filter(incident=incident, kind="postmortem").exists()
+    marks = result.marks
+    assert marks["detected"] - marks["deploy"] <= 75 * 60
+    assert min(v for k, v in marks.items() if k.startswith("anomaly:")) > marks["deploy"]
+    transitions = set(
+        AuditEvent.objects.filter(object_type="remediation.actionrequest").values_list("action", flat=True)
+    )
+    assert {
+        "action_request",
+        "action_approved",
+        "action_running",
+        "action_verifying",
+        "action_succeeded",
+    } <= transitions
