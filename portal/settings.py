@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "portal.incidents",
     "portal.remediation",
     "portal.aiops",
+    "portal.web",
 ]
 
 MIDDLEWARE = [
