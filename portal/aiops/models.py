@@ -20,8 +20,9 @@ class Anomaly(models.Model):
     peak_value = models.FloatField(null=True, blank=True)
     reason = models.JSONField(default=dict, help_text="Which detector, how far from normal.")
     related_changes = models.JSONField(default=list, help_text="Changes before it, ranked by closeness.")
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="anomalies")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="anomalies"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -38,10 +39,10 @@ class Hypothesis(models.Model):
     rank = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=30)  # bad_deploy, memory_leak, capacity, dependency, config_change, ...
     title = models.CharField(max_length=300)
-    service = models.ForeignKey("catalog.Service", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
-    change = models.ForeignKey("changes.ChangeEvent", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    service = models.ForeignKey("catalog.Service", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    change = models.ForeignKey(
+        "changes.ChangeEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     confidence = models.FloatField()
     evidence = models.JSONField(default=list, help_text="[{kind, supports, text, data}]")
     runbooks = models.JSONField(default=list)
@@ -60,8 +61,9 @@ class KnowledgeDocument(models.Model):
     """An incident or postmortem as text and embedding, for similar-incident search."""
 
     kind = models.CharField(max_length=20)  # incident, postmortem
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="knowledge")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="knowledge"
+    )
     title = models.CharField(max_length=300)
     text = models.TextField()
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
@@ -70,8 +72,15 @@ class KnowledgeDocument(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [HnswIndex(name="knowledge_embedding_hnsw", fields=["embedding"], m=16, ef_construction=64,
-                             opclasses=["vector_cosine_ops"])]
+        indexes = [
+            HnswIndex(
+                name="knowledge_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
         constraints = [models.UniqueConstraint(fields=["incident", "kind"], name="unique_knowledge_per_incident")]
 
     def __str__(self) -> str:

@@ -7,102 +7,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0003_service_golden_path_service_golden_path_version'),
-        ('changes', '0001_initial'),
-        ('incidents', '0001_initial'),
+        ("catalog", "0003_service_golden_path_service_golden_path_version"),
+        ("changes", "0001_initial"),
+        ("incidents", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Anomaly',
+            name="Anomaly",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signal', models.CharField(max_length=30)),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('peak_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('score', models.FloatField(help_text='Anomaly likelihood at the peak, 0..1.')),
-                ('direction', models.CharField(max_length=4)),
-                ('baseline', models.FloatField(blank=True, null=True)),
-                ('peak_value', models.FloatField(blank=True, null=True)),
-                ('reason', models.JSONField(default=dict, help_text='Which detector, how far from normal.')),
-                ('related_changes', models.JSONField(default=list, help_text='Changes before it, ranked by closeness.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='anomalies', to='incidents.incident')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='anomalies', to='catalog.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("signal", models.CharField(max_length=30)),
+                ("started_at", models.DateTimeField(db_index=True)),
+                ("peak_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("score", models.FloatField(help_text="Anomaly likelihood at the peak, 0..1.")),
+                ("direction", models.CharField(max_length=4)),
+                ("baseline", models.FloatField(blank=True, null=True)),
+                ("peak_value", models.FloatField(blank=True, null=True)),
+                ("reason", models.JSONField(default=dict, help_text="Which detector, how far from normal.")),
+                (
+                    "related_changes",
+                    models.JSONField(default=list, help_text="Changes before it, ranked by closeness."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="anomalies",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="anomalies", to="catalog.service"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'anomalies',
-                'ordering': ['-started_at'],
+                "verbose_name_plural": "anomalies",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='DetectorState',
+            name="DetectorState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signal', models.CharField(max_length=30)),
-                ('last_timestamp', models.FloatField()),
-                ('state', models.JSONField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('open_anomaly', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='aiops.anomaly')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("signal", models.CharField(max_length=30)),
+                ("last_timestamp", models.FloatField()),
+                ("state", models.JSONField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "open_anomaly",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="aiops.anomaly",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.service"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Hypothesis',
+            name="Hypothesis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(max_length=30)),
-                ('title', models.CharField(max_length=300)),
-                ('confidence', models.FloatField()),
-                ('evidence', models.JSONField(default=list, help_text='[{kind, supports, text, data}]')),
-                ('runbooks', models.JSONField(default=list)),
-                ('analysis', models.PositiveIntegerField(help_text='Which analysis run produced it.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('change', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='changes.changeevent')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hypotheses', to='incidents.incident')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.service')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rank", models.PositiveSmallIntegerField()),
+                ("kind", models.CharField(max_length=30)),
+                ("title", models.CharField(max_length=300)),
+                ("confidence", models.FloatField()),
+                ("evidence", models.JSONField(default=list, help_text="[{kind, supports, text, data}]")),
+                ("runbooks", models.JSONField(default=list)),
+                ("analysis", models.PositiveIntegerField(help_text="Which analysis run produced it.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "change",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="changes.changeevent",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hypotheses", to="incidents.incident"
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'hypotheses',
-                'ordering': ['incident', '-analysis', 'rank'],
+                "verbose_name_plural": "hypotheses",
+                "ordering": ["incident", "-analysis", "rank"],
             },
         ),
         migrations.CreateModel(
-            name='KnowledgeDocument',
+            name="KnowledgeDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('text', models.TextField()),
-                ('embedding', pgvector.django.vector.VectorField(dimensions=384)),
-                ('model', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='knowledge', to='incidents.incident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=20)),
+                ("title", models.CharField(max_length=300)),
+                ("text", models.TextField()),
+                ("embedding", pgvector.django.vector.VectorField(dimensions=384)),
+                ("model", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="knowledge",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='anomaly',
-            constraint=models.UniqueConstraint(fields=('service', 'signal', 'started_at'), name='unique_anomaly'),
+            model_name="anomaly",
+            constraint=models.UniqueConstraint(fields=("service", "signal", "started_at"), name="unique_anomaly"),
         ),
         migrations.AddConstraint(
-            model_name='detectorstate',
-            constraint=models.UniqueConstraint(fields=('service', 'signal'), name='unique_detector_state'),
+            model_name="detectorstate",
+            constraint=models.UniqueConstraint(fields=("service", "signal"), name="unique_detector_state"),
         ),
         migrations.AddIndex(
-            model_name='knowledgedocument',
-            index=pgvector.django.indexes.HnswIndex(ef_construction=64, fields=['embedding'], m=16, name='knowledge_embedding_hnsw', opclasses=['vector_cosine_ops']),
+            model_name="knowledgedocument",
+            index=pgvector.django.indexes.HnswIndex(
+                ef_construction=64,
+                fields=["embedding"],
+                m=16,
+                name="knowledge_embedding_hnsw",
+                opclasses=["vector_cosine_ops"],
+            ),
         ),
         migrations.AddConstraint(
-            model_name='knowledgedocument',
-            constraint=models.UniqueConstraint(fields=('incident', 'kind'), name='unique_knowledge_per_incident'),
+            model_name="knowledgedocument",
+            constraint=models.UniqueConstraint(fields=("incident", "kind"), name="unique_knowledge_per_incident"),
         ),
     ]
