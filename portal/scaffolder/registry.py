@@ -79,6 +79,9 @@ def parameters_validate(path: GoldenPath, parameters: Any) -> dict[str, Any]:
             continue
         fields.setdefault(f"parameters.{where}" if where else "parameters", []).append(error.message)
     for key, value in parameters.items():
+        if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t" for ch in value) and key != "description":
+            # jsonschema's `pattern` searches: "orders\n" would pass "^...$" and reach the template.
+            fields.setdefault(f"parameters.{key}", []).append("must not contain control characters")
         if isinstance(value, str) and any(marker in value for marker in TEMPLATE_MARKERS):
             # Cookiecutter renders context values as Jinja: template syntax in input could execute.
             fields.setdefault(f"parameters.{key}", []).append("must not contain template syntax ({{, {% or {#)")

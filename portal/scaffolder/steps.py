@@ -30,13 +30,16 @@ def workspace(run: ScaffoldRun) -> Path:
 
 def template_context(path: GoldenPath, run: ScaffoldRun, *, repo_slug: str, repo_url: str) -> dict[str, Any]:
     """Parameters the template declares, plus what the portal knows (owner, repository, portal URL)."""
+    provider = source_control().provider
     known = {
+        "scm": provider if provider in ("github", "gitlab") else "github",
+        "scm_org": settings.SCM_OWNER,
         **run.parameters,
         "name": run.service_name,
         "owner": run.owner.name,
         "repo_slug": repo_slug,
         "repo_url": repo_url,
-        "scm_provider": source_control().provider,
+        "scm_provider": provider,
         "portal_url": settings.SITE_URL,
         "golden_path": path.name,
         "golden_path_version": path.version,
@@ -180,12 +183,14 @@ def gitops_repository_ensure() -> str:
     sc = source_control()
     slug = settings.GITOPS_REPOSITORY
     repo = sc.repository_get(slug) or sc.repository_create(
-        slug, description="Argo CD applications managed by the platform portal")
+        slug, description="Argo CD applications managed by the platform portal"
+    )
     if sc.branch_head(slug, repo.default_branch) is None:  # also mends a create that failed halfway
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "README.md").write_text("# GitOps\n\nArgo CD applications managed by the platform portal.\n")
-            sc.commit_tree(slug, repo.default_branch, root=Path(tmp), message="Start the GitOps repository",
-                           replace=False)
+            sc.commit_tree(
+                slug, repo.default_branch, root=Path(tmp), message="Start the GitOps repository", replace=False
+            )
     return repo.default_branch
 
 

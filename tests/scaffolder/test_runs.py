@@ -63,7 +63,7 @@ def test_a_run_creates_repository_gitops_change_and_catalog_entry(
     assert any("run succeeded" in line["message"] for line in run["log"])
 
     sc = source_control()
-    readme = sc.file_read("acme/ledger", "main", "README.md").decode()  # type: ignore[union-attr]
+    readme = sc.file_read("acme/ledger", "main", "README.md").decode()
     assert "Owned by payments, tier 1. Double-entry ledger" in readme
     assert "golden path 1.2.0" in readme
     assert f"Scaffold-Run: {run['id']}" in sc.commit_messages("acme/ledger", "main")[0]
