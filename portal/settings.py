@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "portal.incidents",
     "portal.remediation",
     "portal.aiops",
+    "portal.finops",
     "portal.web",
 ]
 
@@ -230,6 +231,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.core.tasks.heartbeat_record_task", "schedule": 15.0},
     "anomaly-scan": {"task": "portal.aiops.tasks.anomaly_scan_task", "schedule": 60.0},
+    "costs": {"task": "portal.finops.tasks.costs_compute_task", "schedule": 3600.0},
+    "rightsizing": {"task": "portal.finops.tasks.rightsizing_compute_task", "schedule": 6 * 3600.0},
 }
 
 # Adapters: each capability names its implementation; the local one is the default.

@@ -34,6 +34,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("remediation/", include("portal.remediation.urls")),
     path("slo", slo_apis.SLOListApi.as_view(), name="slo-list"),
     path("slo/", include("portal.slo.urls")),
+    path("finops/", include("portal.finops.urls")),
     path("scm/repositories/<slug:owner>/<slug:name>", scm_apis.RepositoryApi.as_view(), name="scm-repository"),
     path(
         "scm/repositories/<slug:owner>/<slug:name>/files/<path:file_path>",

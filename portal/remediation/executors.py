@@ -97,6 +97,12 @@ def gitops_commit(action: ActionRequest, files: dict[str, str], message: str) ->
 
 def execute(action: ActionRequest, *, at: float | None = None) -> dict[str, Any]:
     """Run the action's runbook; a workflow runs its steps in order (the in-process workflow runner)."""
+    if action.runbook.action == "rightsize":
+        from portal.finops.models import RightsizingRecommendation
+        from portal.finops.services import rightsizing_pull_request
+
+        recommendation = RightsizingRecommendation.objects.get(pk=action.parameters["recommendation"])
+        return rightsizing_pull_request(recommendation)
     steps = (
         [{**step, **action.parameters} for step in action.runbook.steps if isinstance(step, dict)]
         if action.runbook.action == "workflow"

@@ -18,6 +18,7 @@ class ActionKind(models.TextChoices):
     RESTART = "restart", "Restart"
     FLAG_DISABLE = "flag_disable", "Disable a feature flag"
     WORKFLOW = "workflow", "Run an Argo Workflow"
+    RIGHTSIZE = "rightsize", "Rightsize (pull request)"
 
 
 class Runbook(models.Model):

@@ -222,6 +222,15 @@ def action_execute(action_id: int, *, at: float | None = None) -> ActionRequest 
         _transition(action, ActionState.FAILED, actor=None, why=exc.message, result={"error": exc.message})
         _reopen(action, f"remediation failed: {exc.message}")
         return action
+    if change.get("executor") == "pull_request":  # a person reviews and merges; nothing to watch yet
+        _transition(
+            action,
+            ActionState.SUCCEEDED,
+            actor=None,
+            why=f"pull request opened: {change['pull_request_url']}",
+            change=change,
+        )
+        return action
     _transition(
         action,
         ActionState.VERIFYING,

@@ -18,6 +18,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
             return
         demo_load()
+        from portal.finops.tasks import costs_compute_task, rightsizing_compute_task
+
+        # A month of costs takes the worker a minute; the web does not wait for it.
+        costs_compute_task.delay(30)
+        rightsizing_compute_task.delay()
         self.stdout.write(
             f"Demo data loaded. Log in as 'admin' (platform admin), 'sam' (SRE) or 'priya' "
             f"(payments team admin) with password '{DEMO_PASSWORD}'."

@@ -1,0 +1,117 @@
+"""FinOps API: costs by team and service, waste, rightsizing and its pull requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.catalog import selectors as catalog_selectors
+from portal.core.api import StrictSerializer, validated
+from portal.core.errors import ApplicationError, NotFound
+from portal.core.permissions import require_write_owned_by
+from portal.finops import selectors
+from portal.finops.models import RightsizingRecommendation
+from portal.remediation.models import Runbook
+from portal.remediation.services import action_request
+
+
+def _days(request: Request, default: int = 30) -> int:
+    raw = request.query_params.get("days", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= 365:
+        raise ApplicationError("days must be a whole number from 1 to 365.", fields={"days": ["out of range"]})
+    return int(raw)
+
+
+class CostApi(APIView):
+    @extend_schema(
+        operation_id="finops_costs",
+        tags=["finops"],
+        responses={200: dict},
+        description="?days=30&group_by=team|service|environment",
+    )
+    def get(self, request: Request) -> Response:
+        group_by = request.query_params.get("group_by", "service")
+        if group_by not in ("team", "service", "environment"):
+            raise ApplicationError("group_by must be team, service or environment.", fields={"group_by": ["unknown"]})
+        days = _days(request)
+        return Response(
+            {
+                "days": days,
+                "group_by": group_by,
+                **selectors.cost_total(days=days),
+                "daily": selectors.cost_by_day(days=days, group_by=group_by),
+            }
+        )
+
+
+class ServiceCostApi(APIView):
+    @extend_schema(operation_id="finops_service_cost", tags=["finops"], responses={200: dict})
+    def get(self, request: Request, name: str) -> Response:
+        service = catalog_selectors.service_get(name)
+        return Response(selectors.service_cost(service.name, days=_days(request)))
+
+
+class IdleApi(APIView):
+    @extend_schema(operation_id="finops_idle", tags=["finops"], responses={200: dict})
+    def get(self, request: Request) -> Response:
+        items = selectors.idle_resources()
+        return Response({"items": items, "monthly_saving": round(sum(i["monthly_saving"] for i in items), 2)})
+
+
+class RightsizingListApi(APIView):
+    @extend_schema(operation_id="finops_rightsizing", tags=["finops"], responses={200: dict})
+    def get(self, request: Request) -> Response:
+        items = selectors.rightsizing_recommendations()
+        return Response({"items": items, "monthly_saving": round(sum(i["monthly_saving"] for i in items), 2)})
+
+
+class RightsizingRequestApi(APIView):
+    """Ask for the pull request: it opens only after an SRE approves (the remediation approval flow)."""
+
+    @extend_schema_serializer(component_name="RightsizingRequest")
+    class Input(StrictSerializer):
+        reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    @extend_schema(operation_id="finops_rightsizing_request", request=Input, responses={201: dict}, tags=["finops"])
+    def post(self, request: Request, recommendation_id: int) -> Response:
+        recommendation = (
+            RightsizingRecommendation.objects.select_related("service__owner", "environment")
+            .filter(pk=recommendation_id)
+            .first()
+        )
+        if recommendation is None:
+            raise NotFound(f"No rightsizing recommendation {recommendation_id}.", fields={"id": ["not found"]})
+        if recommendation.state != "proposed":
+            raise ApplicationError(
+                f"This recommendation is already {recommendation.state}.",
+                fields={"state": [recommendation.state]},
+                status_code=409,
+                code="conflict",
+            )
+        require_write_owned_by(request.user, recommendation.service.owner, what=f"'{recommendation.service.name}'")
+        data: dict[str, Any] = validated(self.Input, request)
+        action = action_request(
+            runbook=Runbook.objects.get(name="rightsize"),
+            service=recommendation.service,
+            environment=recommendation.environment,
+            parameters={"recommendation": recommendation.pk},
+            reason=data.get("reason") or f"Save ${recommendation.monthly_saving:.2f} a month",
+            evidence=[recommendation.evidence],
+            requested_by=request.user,
+        )
+        recommendation.state, recommendation.action_request = "requested", action
+        recommendation.save(update_fields=["state", "action_request"])
+        return Response(
+            {
+                "recommendation": recommendation.pk,
+                "action_request": action.pk,
+                "state": action.state,
+                "decision": action.decision,
+            },
+            status=status.HTTP_201_CREATED,
+        )

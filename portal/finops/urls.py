@@ -1,0 +1,15 @@
+from django.urls import path
+
+from portal.finops import apis
+
+app_name = "finops"
+
+urlpatterns = [
+    path("costs", apis.CostApi.as_view(), name="costs"),
+    path("services/<slug:name>/cost", apis.ServiceCostApi.as_view(), name="service-cost"),
+    path("idle", apis.IdleApi.as_view(), name="idle"),
+    path("rightsizing", apis.RightsizingListApi.as_view(), name="rightsizing"),
+    path(
+        "rightsizing/<int:recommendation_id>/request", apis.RightsizingRequestApi.as_view(), name="rightsizing-request"
+    ),
+]
