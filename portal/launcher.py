@@ -136,6 +136,7 @@ def stop_all(procs: dict[str, subprocess.Popen[str]]) -> None:
 def prepare_environment(url: str) -> dict[str, str]:
     env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="portal.settings", PYTHONUNBUFFERED="1")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread per process: far faster on small machines
+    env.setdefault("LOG_FORMAT", "plain")  # people read `make run`'s output; production keeps JSON
     metrics_dir = data_dir() / "prometheus-multiproc"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)

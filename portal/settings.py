@@ -274,8 +274,13 @@ METRICS = (
 EMBEDDINGS = (
     {
         "BACKEND": "portal.integrations.embeddings.openai.OpenAIEmbeddings",
-        "OPTIONS": {"base_url": env("EMBEDDINGS_URL"), "model": env("EMBEDDINGS_MODEL", "text-embedding-3-small"),
-                    "api_key": env("EMBEDDINGS_API_KEY"), "dimensions": 384, "request_dimensions": True},
+        "OPTIONS": {
+            "base_url": env("EMBEDDINGS_URL"),
+            "model": env("EMBEDDINGS_MODEL", "text-embedding-3-small"),
+            "api_key": env("EMBEDDINGS_API_KEY"),
+            "dimensions": 384,
+            "request_dimensions": True,
+        },
     }
     if env("EMBEDDINGS_URL")
     else {"BACKEND": "portal.integrations.embeddings.minilm.MiniLM", "OPTIONS": {}}
@@ -283,8 +288,12 @@ EMBEDDINGS = (
 LLM = (
     {
         "BACKEND": "portal.integrations.llm.openai_chat.OpenAIChat",
-        "OPTIONS": {"base_url": env("LLM_URL"), "model": env("LLM_MODEL", "gpt-4o-mini"),
-                    "api_key": env("LLM_API_KEY"), "timeout": float(env("LLM_TIMEOUT", "60"))},
+        "OPTIONS": {
+            "base_url": env("LLM_URL"),
+            "model": env("LLM_MODEL", "gpt-4o-mini"),
+            "api_key": env("LLM_API_KEY"),
+            "timeout": float(env("LLM_TIMEOUT", "60")),
+        },
     }
     if env("LLM_URL")
     else {"BACKEND": "portal.integrations.llm.base.NoLLM", "OPTIONS": {}}
@@ -321,9 +330,14 @@ LOGGING = {
     "filters": {"request_id": {"()": "portal.core.middleware.RequestIdLogFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.core.telemetry.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("LOG_FORMAT", "json"),
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

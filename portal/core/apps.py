@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.core import schema  # noqa: F401 - registers the OpenAPI security scheme
+        from portal.core.telemetry import telemetry_start
+
+        telemetry_start()

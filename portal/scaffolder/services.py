@@ -17,6 +17,7 @@ from portal.core.audit import AuditContext, audit_record
 from portal.core.errors import ApplicationError, Conflict, Forbidden
 from portal.core.models import Team, User
 from portal.core.permissions import AnyUser, require_write_owned_by
+from portal.core.telemetry import SCAFFOLD_SECONDS
 from portal.integrations.errors import IntegrationError
 from portal.scaffolder.models import STEPS, RunState, ScaffoldLogLine, ScaffoldRun, ScaffoldStep
 from portal.scaffolder.registry import GoldenPath, parameters_validate
@@ -143,6 +144,7 @@ def run_execute(run_id: Any) -> ScaffoldRun | None:
     run.entity_ref = outputs["register"].get("entity_ref", "")
     run.save()
     run_log(run, f"run succeeded in {run.duration_seconds:.1f}s")
+    SCAFFOLD_SECONDS.labels(run.golden_path, "succeeded").observe(run.duration_seconds or 0)
     return run
 
 

@@ -16,6 +16,7 @@ from portal.aiops.knowledge import incident_text, similar_documents
 from portal.aiops.models import Hypothesis
 from portal.catalog.models import Environment, Service
 from portal.changes.models import ChangeEvent
+from portal.core.telemetry import ANALYSIS_SECONDS
 from portal.incidents.models import Incident, IncidentState, TimelineKind
 from portal.incidents.services import timeline_add
 from portal.integrations.errors import IntegrationError
@@ -108,6 +109,7 @@ def incident_analyse(incident_id: int, *, now: float | None = None) -> list[Hypo
     run = (incident.hypotheses.aggregate(n=Max("analysis"))["n"] or 0) + 1
     stored = [_store(incident, draft, rank, run) for rank, draft in enumerate(drafts[:5], start=1)]
     elapsed = time.monotonic() - started
+    ANALYSIS_SECONDS.observe(elapsed)
     _timeline(incident, stored, onsets, changes, elapsed)
     if stored and incident.state == IncidentState.OPEN:
         _suggest_actions(incident, stored[0])
