@@ -6,9 +6,11 @@ import logging
 import shutil
 import tempfile
 import traceback
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -111,12 +113,21 @@ def run_log(run: ScaffoldRun, message: str, *, step: str = "", level: str = "inf
     ScaffoldLogLine.objects.create(run=run, step=step, level=level, message=message)
 
 
+def _abandoned(run: ScaffoldRun) -> bool:
+    """A running run whose worker died: no progress for longer than a task may live (its hard time limit)."""
+    last = run.log_lines.order_by("-id").values_list("created_at", flat=True).first() or run.started_at
+    return last is not None and timezone.now() - last > timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
 def _claim(run_id: Any) -> ScaffoldRun | None:
-    """Move a pending run to running; None when another worker has it or it is finished."""
+    """Move a pending run (or one abandoned by a dead worker) to running; None when it is someone else's or done."""
     with transaction.atomic():
         run = ScaffoldRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
-        if run is None or run.state != RunState.PENDING:
+        if run is None or not (run.state == RunState.PENDING or (run.state == RunState.RUNNING and _abandoned(run))):
             return None
+        if run.state == RunState.RUNNING:
+            run_log(run, "the worker running this stopped mid-step; resuming at the unfinished step", level="warning")
+            run.steps.filter(state=RunState.RUNNING).update(state=RunState.PENDING)
         run.state = RunState.RUNNING
         run.attempts += 1
         run.started_at = run.started_at or timezone.now()

@@ -211,3 +211,38 @@ def test_the_log_can_be_followed_and_runs_are_private_to_their_team(
     assert client_for(outsider).get(f"/api/v1/scaffolder/runs/{run_id}").status_code == 404
     assert client_for(outsider).get("/api/v1/scaffolder/runs").json()["count"] == 0
     assert client_for(owner).get("/api/v1/scaffolder/runs").json()["count"] == 1
+
+
+def test_a_run_whose_worker_died_resumes_once_and_creates_one_repository(
+    owner: User, environments: list[Environment], django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.scaffolder.models import ScaffoldLogLine
+    from portal.scaffolder.services import run_execute
+
+    celery_app.conf.task_always_eager = False  # queue nothing: this test plays the worker itself
+    body = {"parameters": {"name": "ledger", "owner": "payments"}}
+    with django_capture_on_commit_callbacks(execute=False):
+        run_id = client_for(owner).post(RUNS, body, format="json").json()["id"]
+    real_push = steps.STEP_FUNCTIONS["push"]
+
+    def killed(run, log):  # type: ignore[no-untyped-def]
+        real_push(run, log)
+        raise SystemExit("worker killed by the OOM killer")  # not an error the run can catch
+
+    monkeypatch.setitem(steps.STEP_FUNCTIONS, "push", killed)
+    with pytest.raises(SystemExit):
+        run_execute(run_id)
+    monkeypatch.setitem(steps.STEP_FUNCTIONS, "push", real_push)
+    assert ScaffoldRun.objects.get(pk=run_id).state == "running"
+    assert run_execute(run_id) is None  # a live worker may still have it: nobody else touches it
+    ScaffoldLogLine.objects.filter(run_id=run_id).update(created_at=timezone.now() - timedelta(hours=1))
+    ScaffoldRun.objects.filter(pk=run_id).update(started_at=timezone.now() - timedelta(hours=1))
+    run = run_execute(run_id)  # the broker redelivers the task (acks late) after the worker's death
+    assert run is not None
+    assert run.state == "succeeded"
+    assert len(source_control().commit_messages("acme/ledger", "main")) == 1
+    assert Service.objects.filter(name="ledger").count() == 1
