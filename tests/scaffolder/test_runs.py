@@ -229,7 +229,7 @@ def test_a_run_whose_worker_died_resumes_once_and_creates_one_repository(
         run_id = client_for(owner).post(RUNS, body, format="json").json()["id"]
     real_push = steps.STEP_FUNCTIONS["push"]
 
-    def killed(run, log):  # type: ignore[no-untyped-def]
+    def killed(run, log):
         real_push(run, log)
         raise SystemExit("worker killed by the OOM killer")  # not an error the run can catch
 
