@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import django_filters
 from django.conf import settings
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -17,13 +18,13 @@ from rest_framework.views import APIView
 from portal.changes.apis import RawBodyParser, WebhookUnauthorized
 from portal.changes.webhooks import token_valid
 from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
-from portal.core.errors import ApplicationError
+from portal.core.errors import ApplicationError, NotFound
 from portal.core.models import User
 from portal.core.schema import filter_parameters
 from portal.incidents import selectors
 from portal.incidents import services as incident_services
 from portal.incidents.alertmanager import PayloadError, alert_drafts
-from portal.incidents.models import AlertSource, IncidentState, Severity
+from portal.incidents.models import AlertSource, IncidentState, Postmortem, Severity
 
 
 class AlertmanagerWebhookApi(APIView):
@@ -162,3 +163,87 @@ class IncidentNoteApi(APIView):
             actor=cast(User, request.user), incident=incident, **validated(self.Input, request)
         )
         return Response(TimelineOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+class PostmortemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    incident_id = serializers.IntegerField()
+    title = serializers.SerializerMethodField()
+    version = serializers.IntegerField()
+    written_by = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_title(self, obj: Postmortem) -> str:
+        return f"Postmortem: {obj.incident.title}"
+
+    def get_url(self, obj: Postmortem) -> str:
+        return f"{settings.SITE_URL}/api/v1/incidents/{obj.incident_id}/postmortem"
+
+
+class PostmortemListApi(APIView):
+    @extend_schema(
+        operation_id="incidents_postmortems",
+        responses=PostmortemOutput(many=True),
+        tags=["incidents"],
+        description="?service=<name>&limit=<n>, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        incidents = selectors.incident_visible(request.user)
+        service = request.query_params.get("service")
+        if service:
+            incidents = incidents.filter(services__name=service)
+        limit = request.query_params.get("limit", "50")
+        if not limit.isdigit() or not 1 <= int(limit) <= 500:
+            raise ApplicationError("limit must be 1 to 500.", fields={"limit": ["out of range"]})
+        postmortems = (
+            Postmortem.objects.filter(incident__in=incidents.values("pk"))
+            .select_related("incident")
+            .order_by("-created_at")[: int(limit)]
+        )
+        rows = PostmortemOutput(postmortems, many=True).data
+        return Response({"count": len(rows), "results": rows})
+
+
+class PostmortemDetailApi(APIView):
+    """The postmortem as Markdown (Accept: text/markdown or ?download=1) or JSON; PUT a new version."""
+
+    @extend_schema_serializer(component_name="PostmortemEdit")
+    class Input(StrictSerializer):
+        markdown = serializers.CharField(max_length=200_000)
+
+    def _get(self, request: Request, incident_id: int) -> Postmortem:
+        incident = selectors.incident_get(request.user, incident_id)
+        postmortem = Postmortem.objects.filter(incident=incident).first()
+        if postmortem is None:
+            raise NotFound(
+                "This incident has no postmortem yet: it is written when the incident is resolved.",
+                fields={"incident": ["no postmortem"]},
+            )
+        return postmortem
+
+    @extend_schema(operation_id="incidents_postmortem", responses={200: dict}, tags=["incidents"])
+    def get(self, request: Request, incident_id: int) -> HttpResponse | Response:
+        postmortem = self._get(request, incident_id)
+        if request.query_params.get("download") or "text/markdown" in request.headers.get("Accept", ""):
+            response = HttpResponse(postmortem.markdown, content_type="text/markdown; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="postmortem-{incident_id}.md"'
+            return response
+        return Response(
+            {
+                **PostmortemOutput(postmortem).data,
+                "markdown": postmortem.markdown,
+                "proposed_rules": postmortem.proposed_rules,
+                "versions": list(postmortem.versions.values("version", "edited_by", "created_at")),
+            }
+        )
+
+    @extend_schema(operation_id="incidents_postmortem_edit", request=Input, responses={200: dict}, tags=["incidents"])
+    def put(self, request: Request, incident_id: int) -> Response:
+        postmortem = self._get(request, incident_id)
+        data = validated(self.Input, request)
+        incident_services.postmortem_edit(
+            actor=cast(User, request.user), postmortem=postmortem, markdown=data["markdown"], context=context(request)
+        )
+        return self.get(request, incident_id)  # type: ignore[return-value]

@@ -256,3 +256,25 @@ def incident_analysis_enqueue(incident_id: int) -> None:
 
 def incident_resolved_enqueue(incident_id: int) -> None:
     _enqueue("INCIDENT_RESOLVED_TASK", incident_id)
+
+
+@transaction.atomic
+def postmortem_edit(*, actor: User, postmortem: Any, markdown: str, context: AuditContext | None = None) -> Any:
+    """A person's edit: a new version, the old ones kept."""
+    from portal.incidents.models import PostmortemVersion
+
+    if not getattr(actor, "is_sre", False):
+        require_write_owned_by(actor, postmortem.incident.service.owner, what="this postmortem")
+    if not markdown.strip():
+        raise ApplicationError("A postmortem cannot be empty.", fields={"markdown": ["required"]})
+    postmortem.version += 1
+    postmortem.markdown = markdown
+    postmortem.written_by = actor.get_username()
+    postmortem.save()
+    PostmortemVersion.objects.create(
+        postmortem=postmortem, version=postmortem.version, markdown=markdown, edited_by=actor.get_username()
+    )
+    audit_record(
+        actor=actor, action="update", instance=postmortem, after={"version": postmortem.version}, context=context
+    )
+    return postmortem

@@ -82,3 +82,26 @@ def test_the_seed_incident_from_leaky_deploy_to_postmortem(sandbox: Path) -> Non
         "action_verifying",
         "action_succeeded",
     } <= transitions
+
+
+def test_the_postmortem_is_listed_exported_and_edited_as_versions(sandbox: Path) -> None:
+    from portal.core.models import User
+    from tests.conftest import client_for
+
+    incident = story_run(say=lambda line: None).incident
+    client = client_for(User.objects.get(username="sam"))
+    listed = client.get("/api/v1/incidents/postmortems", {"service": "checkout-api", "limit": "1"}).json()
+    assert [p["incident_id"] for p in listed["results"]] == [incident.pk]
+    download = client.get(f"/api/v1/incidents/{incident.pk}/postmortem", {"download": "1"})
+    assert download["Content-Type"].startswith("text/markdown")
+    assert download.content.decode().startswith("# Postmortem:")
+    edited = client.put(
+        f"/api/v1/incidents/{incident.pk}/postmortem", {"markdown": "# Postmortem\n\nEdited."}, format="json"
+    ).json()
+    assert edited["version"] == 2
+    assert [v["version"] for v in edited["versions"]] == [1, 2]
+    assert (
+        client.put(f"/api/v1/incidents/{incident.pk}/postmortem", {"markdown": " "}, format="json").status_code == 400
+    )
+    outsider = client_for(User.objects.get(username="omar"))  # search team: not involved
+    assert outsider.get(f"/api/v1/incidents/{incident.pk}/postmortem").status_code == 404

@@ -1,0 +1,26 @@
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { portalClientFromConfig } from '@platform-portal/plugin-platform-portal-common';
+import { createGoldenPathDryRunAction } from './actions/goldenPathDryRun';
+import { createGoldenPathRunAction } from './actions/goldenPathRun';
+
+/** Adds the `portal:golden-path:*` actions to the scaffolder; reads `platformPortal.*` from app-config. */
+export const scaffolderModulePlatformPortal = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'platform-portal',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+      },
+      async init({ scaffolder, config }) {
+        const client = portalClientFromConfig(config);
+        scaffolder.addActions(
+          createGoldenPathRunAction({ client }),
+          createGoldenPathDryRunAction({ client }),
+        );
+      },
+    });
+  },
+});
