@@ -254,3 +254,28 @@ def test_disabling_a_flag_edits_the_flagd_file(payments_api: Service, dev: Envir
         )
     )
     assert flags["flags"]["new-checkout"]["defaultVariant"] == "off"
+
+
+def test_an_sre_approves_in_the_admin_with_the_evidence_and_the_diff(
+    sre: User, sre2: User, payments_api: Service, prod: Environment
+) -> None:
+    action = _request(payments_api, prod, "scale-out", by=sre, replicas=5)
+    for user in (sre, sre2):
+        user.is_staff = True
+        user.save()
+    page = client_for(sre2).get(f"/admin/remediation/actionrequest/{action.pk}/decide/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "p99 latency tripled after the deploy" in text
+    assert "replicas: 5" in text  # the diff of the runtime file
+    own = client_for(sre).post(
+        f"/admin/remediation/actionrequest/{action.pk}/decide/", {"comment": "mine", "approve": "1"}, follow=True
+    )
+    assert "another SRE" in own.content.decode()
+    done = client_for(sre2).post(
+        f"/admin/remediation/actionrequest/{action.pk}/decide/", {"comment": "go", "approve": "1"}
+    )
+    assert done.status_code == 302
+    action.refresh_from_db()
+    assert (action.state, action.approved_by) == ("approved", sre2)
+    assert AuditEvent.objects.filter(action="action_approved", via="admin").exists()
