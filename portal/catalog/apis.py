@@ -491,3 +491,43 @@ class ResourceDetailApi(APIView):
         resource = selectors.by_name(selectors.resource_list(), name, what="resource")
         catalog_services.owned_delete(actor=request.user, instance=resource, context=context(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ServiceGoldenPathUpgradeApi(APIView):
+    """Open a pull request that brings the service to its golden path's current version (409 on conflicts)."""
+
+    @extend_schema(
+        operation_id="catalog_services_golden_path_upgrade",
+        request=None,
+        tags=["scaffolder"],
+        responses={
+            201: OpenApiResponse(description="pull request opened"),
+            409: OpenApiResponse(description="conflicts, nothing opened"),
+        },
+    )
+    def post(self, request: Request, name: str) -> Response:
+        from portal.scaffolder.upgrade import golden_path_upgrade
+
+        result = golden_path_upgrade(actor=request.user, service=selectors.service_get(name))
+        body = {
+            "from_version": result.from_version,
+            "to_version": result.to_version,
+            "changed": result.changed,
+            "conflicts": result.conflicts,
+            "left_alone": result.left_alone,
+            "pull_request_url": result.pull_request_url,
+        }
+        if result.conflicts:
+            return Response(
+                {
+                    "error": {
+                        "code": "conflict",
+                        "fields": {f: ["conflict"] for f in result.conflicts},
+                        "message": f"{len(result.conflicts)} file(s) conflict with your changes; "
+                        "nothing was opened. Resolve them by hand.",
+                    },
+                    **body,
+                },
+                status=409,
+            )
+        return Response(body, status=status.HTTP_201_CREATED if result.pull_request_url else status.HTTP_200_OK)

@@ -13,6 +13,11 @@ urlpatterns = [
         apis.ServicePlacementApi.as_view(),
         name="service-placement",
     ),
+    path(
+        "services/<slug:name>/golden-path-upgrade",
+        apis.ServiceGoldenPathUpgradeApi.as_view(),
+        name="service-golden-path-upgrade",
+    ),
     path("teams", team_apis.TeamListApi.as_view(), name="team-list"),
     path("teams/<slug:name>", team_apis.TeamDetailApi.as_view(), name="team-detail"),
     path("teams/<slug:name>/members/<str:username>", team_apis.TeamMemberApi.as_view(), name="team-member"),
