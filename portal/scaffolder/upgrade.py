@@ -116,7 +116,7 @@ def _merge_all(
         base = sc.file_read(slug, base_commit, name)
         new = (rendered / name).read_bytes() if name in new_files else None
         current = sc.file_read(slug, branch, name)
-        if new == base or new == current:
+        if new in (base, current):
             continue
         if new is None:
             result.left_alone.append(name)

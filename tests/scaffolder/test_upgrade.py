@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,7 @@ def created(
 def _edit(path: str, change) -> None:
     sc = source_control()
     text = sc.file_read("acme/ledger", "main", path).decode()
-    root = Path("/tmp") / "edit-ledger"
-    shutil.rmtree(root, ignore_errors=True)
+    root = Path(tempfile.mkdtemp())
     (root / Path(path).parent).mkdir(parents=True, exist_ok=True)
     (root / path).write_text(change(text))
     sc.commit_tree("acme/ledger", "main", root=root, message="team edit", replace=False)
