@@ -306,6 +306,9 @@ POLICY = (
         "OPTIONS": {"policy_dir": str(BASE_DIR / "portal" / "remediation" / "policies")},
     }
 )
+GRAFANA_URL = env("GRAFANA_URL")  # dashboards are provisioned when set
+GRAFANA_TOKEN = env("GRAFANA_TOKEN")  # a service-account token (or GRAFANA_TOKEN_FILE)
+GRAFANA_FOLDER_UID = env("GRAFANA_FOLDER_UID")
 SCM_OWNER = env("SCM_OWNER", "acme")  # the organisation or group new repositories are created in
 GITOPS_REPOSITORY = env("GITOPS_REPOSITORY", "platform/gitops")
 GOLDEN_PATHS_DIR = Path(env("GOLDEN_PATHS_DIR", str(BASE_DIR / "templates")))

@@ -171,3 +171,37 @@ class SLOOverviewApi(APIView):
         for slo in SLODefinition.objects.select_related("service"):
             rows.setdefault(slo.service.name, []).append(slo_status(slo))
         return Response({"services": [{"service": name, "slos": slos} for name, slos in sorted(rows.items())]})
+
+
+class ServiceDashboardProvisionApi(APIView):
+    @extend_schema(
+        operation_id="slo_service_dashboard_provision",
+        request=None,
+        tags=["slo"],
+        responses={200: dict, 409: OpenApiResponse(description="Grafana is not configured")},
+    )
+    def post(self, request: Request, name: str) -> Response:
+        from django.conf import settings
+
+        from portal.integrations.errors import IntegrationError
+        from portal.integrations.grafana import dashboard_provision
+
+        service = catalog_selectors.service_get(name)
+        require_write_owned_by(request.user, service.owner, what=f"dashboards of '{service.name}'")
+        if not settings.GRAFANA_URL:
+            raise ApplicationError(
+                "Grafana is not configured: set GRAFANA_URL and GRAFANA_TOKEN.",
+                fields={"GRAFANA_URL": ["unset"]},
+                status_code=409,
+                code="not_configured",
+            )
+        try:
+            answer = dashboard_provision(
+                url=settings.GRAFANA_URL,
+                token=settings.GRAFANA_TOKEN,
+                dashboard=service_dashboard(service),
+                folder_uid=settings.GRAFANA_FOLDER_UID,
+            )
+        except IntegrationError as exc:
+            raise ApplicationError(exc.message, status_code=502, code="grafana_error") from exc
+        return Response({"uid": answer.get("uid"), "url": answer.get("url"), "version": answer.get("version")})

@@ -11,4 +11,9 @@ urlpatterns = [
     path("services/<slug:name>/status", apis.ServiceSLOStatusApi.as_view(), name="service-status"),
     path("services/<slug:name>/defaults", apis.ServiceSLODefaultsApi.as_view(), name="service-defaults"),
     path("services/<slug:name>/dashboard", apis.ServiceDashboardApi.as_view(), name="service-dashboard"),
+    path(
+        "services/<slug:name>/dashboard/provision",
+        apis.ServiceDashboardProvisionApi.as_view(),
+        name="service-dashboard-provision",
+    ),
 ]

@@ -114,3 +114,51 @@ def test_budgets_from_a_real_prometheus_match_the_data(settings, payments_api: S
     latency = status["requests-latency"]
     slow = 1 - direct("buckets", 86400, bucket=5) / direct("requests", 86400)  # bucket 5 is le=0.25
     assert latency["period_error_ratio"] == pytest.approx(slow, rel=0.01)
+
+
+def test_dashboards_are_provisioned_to_grafana_when_configured(owner: User, payments_api: Service, settings) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class FakeGrafana(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(
+                {
+                    "auth": self.headers["Authorization"],
+                    "body": json.loads(self.rfile.read(int(self.headers["Content-Length"]))),
+                }
+            )
+            payload = json.dumps(
+                {
+                    "id": 7,
+                    "uid": "portal-payments-api",
+                    "url": "/d/portal-payments-api/x",
+                    "status": "success",
+                    "version": 1,
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    url = "/api/v1/slo/services/payments-api/dashboard/provision"
+    assert client_for(owner).post(url).status_code == 409  # not configured yet: says what to set
+    server = HTTPServer(("127.0.0.1", 0), FakeGrafana)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.GRAFANA_URL = f"http://127.0.0.1:{server.server_port}"
+        settings.GRAFANA_TOKEN = "glsa_test"
+        answer = client_for(owner).post(url).json()
+    finally:
+        server.shutdown()
+    assert answer == {"uid": "portal-payments-api", "url": "/d/portal-payments-api/x", "version": 1}
+    assert received[0]["auth"] == "Bearer glsa_test"
+    assert received[0]["body"]["overwrite"] is True
+    assert received[0]["body"]["dashboard"]["uid"] == "portal-payments-api"
