@@ -20,11 +20,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portal.finops.strategies import KrrSimple, Seasonal, SeasonalSettings, Vpa  # noqa: E402
+from portal.finops.strategies import KrrSimple, Seasonal, SeasonalSettings, Strategy, Vpa  # noqa: E402
 from portal.finops.strategies.replay import Outcome, ReplaySettings, replay  # noqa: E402
 from portal.finops.strategies.trace import Trace, read_trace, synthetic_trace, write_trace  # noqa: E402
 
@@ -99,7 +100,11 @@ def main() -> None:
     started = time.perf_counter()
     trace, source = load(args)
     settings = ReplaySettings(every_hours=args.every, warmup_days=args.warmup)
-    strategies = [KrrSimple(), Vpa(), Seasonal(SeasonalSettings(horizon_hours=min(args.every, 24.0)))]
+    strategies: list[Strategy[Any]] = [
+        KrrSimple(),
+        Vpa(),
+        Seasonal(SeasonalSettings(horizon_hours=min(args.every, 24.0))),
+    ]
     outcomes = [replay(strategy, trace, settings) for strategy in strategies]
     print(f"{source}: {len(trace)} containers, recomputed every {args.every:g} h after {args.warmup:g} days")  # noqa: T201
     print("\n".join(tables(outcomes, per_container=args.containers)))  # noqa: T201

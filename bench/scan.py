@@ -76,8 +76,9 @@ def main() -> int:
     for count in args.series:
         states, data = warm_states(min(count, 1000), args.history)
         reps = math.ceil(count / len(states))
-        elapsed = sum(streaming(states, data, args.history, args.new) for _ in range(reps)) * count / (
-            reps * len(states))
+        elapsed = (
+            sum(streaming(states, data, args.history, args.new) for _ in range(reps)) * count / (reps * len(states))
+        )
         rate = count / elapsed
         print(f"{count:8d} {rate:19.0f} {refit_rate:16.1f} {rate / refit_rate:7.0f}x")
     return 0

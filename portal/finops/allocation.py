@@ -21,6 +21,12 @@ IDLE = "__idle__"
 UNALLOCATED = "__unallocated__"
 UNMOUNTED = "__unmounted__"
 SHARED = "__shared__"
+# Labels read as our own dimensions, first match wins.
+DIMENSION_LABELS = {
+    "team": ("team", "owner"),
+    "service": ("app.kubernetes.io/name", "app", "service"),
+    "environment": ("environment", "env"),
+}
 # The spec's pod states: anything but these is charged max(request, usage); these are not charged at all.
 UNCHARGED_PHASES = frozenset({"ImagePullBackOff"})
 
@@ -152,9 +158,16 @@ def container_allocation(usage: ContainerUsage, prices: ResourcePrices) -> Alloc
         gpu=workload_cost(request=usage.gpu_request, usage=usage.gpu_usage, hours=hours, hourly_rate=prices.gpu),
     )
     return Allocation(
-        usage.start, usage.hours, usage.namespace, usage.pod, usage.container, usage.node, usage.controller,
-        usage.labels, cost,
-    )  # fmt: skip
+        usage.start,
+        usage.hours,
+        usage.namespace,
+        usage.pod,
+        usage.container,
+        usage.node,
+        usage.controller,
+        usage.labels,
+        cost,
+    )
 
 
 def volume_allocation(claim: VolumeClaim, sheet: PriceSheet) -> Allocation:
@@ -257,12 +270,12 @@ class CostRow:
 
 
 def group_key(by: str) -> Callable[[Allocation], str]:
-    """Return the grouping function for `namespace`, `pod`, `container`, `node`, `controller` or `label:<name>`."""
-    if by.startswith("label:"):
-        name = by.removeprefix("label:")
-        return lambda allocation: allocation.labels.get(name) or UNALLOCATED
+    """Return the grouping for a field (namespace, pod, container, node, controller), a label, or team/service/env."""
+    if by in DIMENSION_LABELS or by.startswith("label:"):
+        names = DIMENSION_LABELS.get(by, (by.removeprefix("label:"),))
+        return lambda allocation: next((allocation.labels[n] for n in names if allocation.labels.get(n)), UNALLOCATED)
     if by not in ("namespace", "pod", "container", "node", "controller"):
-        raise ValueError(f"cannot group by {by!r}: use namespace, pod, container, node, controller or label:<name>")
+        raise ValueError(f"cannot group by {by!r}: use a field, label:<name>, team, service or environment")
     return lambda allocation: getattr(allocation, by) or UNALLOCATED
 
 

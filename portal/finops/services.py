@@ -18,7 +18,7 @@ from portal.finops.allocation import ContainerUsage, container_allocation
 from portal.finops.models import CostRecord, RightsizingRecommendation, WorkloadResources
 from portal.finops.prices import DEFAULT_PRICES
 from portal.finops.strategies.base import History
-from portal.finops.strategies.seasonal import Seasonal
+from portal.finops.strategies.seasonal import Seasonal, SeasonalSettings
 from portal.integrations.errors import IntegrationError
 from portal.integrations.metrics import Query, Signal, metrics
 from portal.integrations.source_control import source_control
@@ -162,7 +162,8 @@ def rightsizing_compute(service: Service, *, now: float | None = None) -> Rights
     if workload is None or prod is None:
         return None
     history = usage_history(service, now=now)
-    recommendation = Seasonal().run(history)
+    # The pull request's requests must hold all day, not only for the next few hours.
+    recommendation = Seasonal(SeasonalSettings(horizon_hours=24)).run(history)
     if not recommendation.defined or recommendation.cpu_request is None or recommendation.memory_request is None:
         return None
     before = monthly_cost(workload.cpu_request, workload.memory_request, workload.replicas)

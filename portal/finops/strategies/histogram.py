@@ -23,7 +23,8 @@ MAX_DECAY_EXPONENT = 100
 class Buckets(Protocol):
     """A bucketing scheme: how many buckets, which bucket a value falls in, where a bucket starts."""
 
-    epsilon: float
+    @property
+    def epsilon(self) -> float: ...
 
     @property
     def count(self) -> int: ...

@@ -2,7 +2,8 @@
 
 The history a strategy sees is what Kubernetes would have recorded under its own earlier answers: memory above the
 applied limit is cut at the limit and leaves an OOM kill (timestamp, request, limit); CPU above the request is seen
-in full. Before the first recommendation the workload ran for `warmup_days` with generous manual settings.
+in full. Before the first recommendation the workload ran for `warmup_days` with generous manual settings. A
+strategy that gives no answer keeps its previous one; before its first answer nothing is limited (full slack).
 
 Measured over every sample after the warm-up, as Google's Autopilot paper does: relative memory slack
 (limit - usage) / limit (0 when usage is above the limit), the share of samples whose memory is above the limit (OOM
@@ -12,6 +13,7 @@ risk), relative CPU slack against the request, and the share of samples whose CP
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +64,7 @@ class _Applied:
         return answer.defined
 
 
-def replay(strategy: Strategy[object], trace: Trace, settings: ReplaySettings | None = None) -> Outcome:
+def replay(strategy: Strategy[Any], trace: Trace, settings: ReplaySettings | None = None) -> Outcome:
     """Replay the strategy over every container of the trace."""
     settings = settings or ReplaySettings()
     outcome = Outcome(strategy.name)
@@ -73,7 +75,7 @@ def replay(strategy: Strategy[object], trace: Trace, settings: ReplaySettings | 
     return outcome
 
 
-def replay_container(strategy: Strategy[object], container: str, series: Series, settings: ReplaySettings) -> Outcome:
+def replay_container(strategy: Strategy[Any], container: str, series: Series, settings: ReplaySettings) -> Outcome:
     """Replay one container: recompute, apply, measure, and record what the applied limit hid."""
     times, cpu, demand = series.timestamps, series.cpu_cores, series.memory_bytes
     seen = demand.copy()

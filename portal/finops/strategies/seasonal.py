@@ -1,18 +1,19 @@
-"""Our strategy: CPU sized for the hours the answer will be in force; memory sized on level, growth and spikes apart.
+"""Our strategy: CPU sized for the hours the answer will be in force; memory sized from its parts, each in its window.
 
-An answer stays applied for `horizon_hours` (until the next run). Design:
+An answer stays applied for `horizon_hours`, until the next run. Design:
 
 - CPU request: the `cpu_percentile` (KRR's 95 by default) of the samples from the same hours of the day as the
-  horizon (padded by `slot_padding_hours`) over the last `cpu_days` days. Usage follows the clock, so the same hours of
+  horizon, padded by `slot_padding_hours`, over the last `cpu_days` days. Usage follows the clock, so the same hours of
   past days say more about the next hours than the whole day does: the request follows the daily cycle at the risk
-  a percentile over all hours would give.
-- Memory limit (= request): three separate parts, each from the window that suits it, so none needs a blanket buffer:
-  the level (median of the last 24 h; follows a leak or a restart within a day, where a max over two weeks keeps a
-  pre-restart peak for two weeks), the day's shape (the largest p99-above-median of the last `memory_days` days), the
-  growth expected until the end of the horizon (day-over-day rise of the level, never negative), and the spikes: the
-  largest seen over `history_days`, as a ratio and in bytes over what was usual for that sample (its neighbours and
-  its time of day on other days), whichever needs more room. Then `memory_margin` for spikes a little beyond any
-  seen. Memory does not follow the hours: a limit cut below usage kills the pod, and spikes come at any hour.
+  a percentile over all hours gives.
+- Memory limit (= request), for the pod that needs most at each moment, as level * usual daily peak + growth, then
+  spike headroom. The level is the median of the last 24 h, so it follows a leak or a restart within a day (a max
+  over two weeks keeps a pre-restart peak for two weeks). The usual daily peak is the highest point of the median day
+  (each day divided by its median), so a nightly batch is in it and a one-off spike is not. Growth is the level's
+  rise over the last day, never negative, carried to the end of the horizon. Spike headroom is the largest spike of
+  the last `history_days` over what was usual for its sample, as a ratio or in bytes, whichever needs more, plus
+  `spike_growth` of it (the next spike may beat the largest seen) and `memory_margin`. Memory does not follow the
+  hours: a limit cut below usage kills the pod, and spikes come at any hour.
 - OOM-aware: memory above an old limit was never seen (the kill cut it off), so for `oom_memory_days` after an OOM kill
   the limit is at least VPA's bump of the killed limit, max(limit + 100 MiB, limit * 1.2).
 
@@ -47,7 +48,8 @@ class SeasonalSettings:
     cpu_days: int = 7
     cpu_percentile: float = 95.0
     slot_padding_hours: float = 1.0
-    memory_margin: float = 0.03
+    spike_growth: float = 0.25
+    memory_margin: float = 0.02
     oom_memory_days: float = 7.0
     oom_bump_ratio: float = 1.2
     oom_min_bump_bytes: float = 100 * MIB
@@ -92,19 +94,33 @@ class Seasonal(Strategy[SeasonalSettings]):
 
     def memory_limit(self, history: History) -> float:
         """Return level * usual daily peak + growth to the horizon's end, spike headroom, margin and the OOM bump."""
-        settings, times, memory, now = self.settings, history.timestamps, history.memory_bytes, history.end
+        settings, now = self.settings, history.end
+        times, memory = worst_pod_memory(history)
         last_day, day_before = memory[times > now - DAY], memory[(times > now - 2 * DAY) & (times <= now - DAY)]
         level = float(np.median(last_day))
         growth = max(level - float(np.median(day_before)), 0.0) / DAY if len(day_before) else 0.0
         day = DailyShape.of(times, memory, now)
         # The median lags a steady climb by half a day.
         expected = level * day.peak + growth * (settings.horizon_hours * HOUR + DAY / 2)
-        limit = max(expected * day.spike_ratio, expected + day.spike_bytes) * (1.0 + settings.memory_margin)
+        # The next spike may beat the largest seen: allow `spike_growth` more of its excess over usual.
+        ratio = 1.0 + (day.spike_ratio - 1.0) * (1.0 + settings.spike_growth)
+        spike = max(expected * ratio, expected + day.spike_bytes * (1.0 + settings.spike_growth))
+        limit = spike * (1.0 + settings.memory_margin)
         since = now - settings.oom_memory_days * DAY
         killed = max((kill.memory_limit for kill in history.oom_kills if kill.timestamp >= since), default=0.0)
         if killed:
             limit = max(limit, killed + settings.oom_min_bump_bytes, killed * settings.oom_bump_ratio)
         return max(limit, settings.memory_floor_bytes)
+
+
+def worst_pod_memory(history: History) -> tuple[FloatArray, FloatArray]:
+    """Return one memory series: at each sampling time, the highest of the pods' samples (the one a limit must fit)."""
+    if not history.pods:
+        return history.timestamps, history.memory_bytes
+    times, at = np.unique(history.timestamps, return_inverse=True)
+    worst = np.zeros(len(times))
+    np.maximum.at(worst, at, history.memory_bytes)
+    return times, worst
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,7 @@ class DailyShape:
         relative = memory / np.maximum(_group_medians(day, memory, int(day.max()) + 1)[day], 1.0)
         if day.max() < 2 or len(times) < 2:
             return cls(float(np.percentile(relative, 99)), 1.0, 0.0)
-        step = float(np.median(np.diff(times)))
+        step = max(float(np.median(np.diff(times))), 1.0)
         slots = int(np.ceil(DAY / step))
         slot = np.floor(((times - now) % DAY) / step + 0.5).astype(np.intp) % slots
         usual = _group_medians(slot, relative, slots)

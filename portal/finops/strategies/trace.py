@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from portal.finops.strategies.base import DAY, HOUR, MIB, FloatArray
 
@@ -130,7 +131,7 @@ def _cache(times: FloatArray, rng: np.random.Generator) -> Series:
     return Series(times, cpu, memory)
 
 
-def _calendar(times: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _calendar(times: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_], FloatArray]:
     since = times - SYNTHETIC_START.timestamp()
     day = np.floor(since / DAY)
     return (since % DAY) / HOUR, (day % 7) >= 5, day
