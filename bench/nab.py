@@ -20,15 +20,15 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from portal.aiops.nab.benchmark import (  # noqa: E402
+from portal.aiops.nab.benchmark import (
     DETECTORS,
     DetectorRun,
     published_run,
     run_detector,
     score_run,
 )
-from portal.aiops.nab.corpus import LabelledSeries, load_corpus, load_results  # noqa: E402
-from portal.aiops.nab.scoring import ProfileResult, load_profiles  # noqa: E402
+from portal.aiops.nab.corpus import LabelledSeries, load_corpus, load_results
+from portal.aiops.nab.scoring import ProfileResult, load_profiles
 
 NAB_DIR = PROJECT_ROOT.parent / "shared" / "testdata" / "nab"
 OURS = "ensemble"

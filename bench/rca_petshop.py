@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portal.aiops.rca.benchmark import METHODS, PUBLISHED, Outcome, anomalies_of, case_of, evaluate, top_k  # noqa: E402
-from portal.aiops.rca.petshop import Scenario, read_dataset  # noqa: E402
-from portal.aiops.rca.ranking import rank_root_causes  # noqa: E402
+from portal.aiops.rca.benchmark import METHODS, PUBLISHED, Outcome, anomalies_of, case_of, evaluate, top_k
+from portal.aiops.rca.petshop import Scenario, read_dataset
+from portal.aiops.rca.ranking import rank_root_causes
 
 DEFAULT_DATASET = ROOT.parent / "shared" / "testdata" / "petshop" / "dataset"
 COLUMNS = ("ours", "traversal", "anomaly_rank")
@@ -100,7 +100,7 @@ def main() -> None:
     per_method = {m: sum(o.seconds for o in outcomes if o.method == m) for m in COLUMNS}
     timing = ", ".join(f"{method} {seconds:.2f} s" for method, seconds in per_method.items())
     lines += ["", f"wall time: {time.perf_counter() - started:.2f} s (reading {loaded:.2f} s; {timing})"]
-    print("\n".join(lines))  # noqa: T201
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

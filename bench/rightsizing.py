@@ -25,9 +25,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portal.finops.strategies import KrrSimple, Seasonal, SeasonalSettings, Strategy, Vpa  # noqa: E402
-from portal.finops.strategies.replay import Outcome, ReplaySettings, replay  # noqa: E402
-from portal.finops.strategies.trace import Trace, read_trace, synthetic_trace, write_trace  # noqa: E402
+from portal.finops.strategies import KrrSimple, Seasonal, SeasonalSettings, Strategy, Vpa
+from portal.finops.strategies.replay import Outcome, ReplaySettings, replay
+from portal.finops.strategies.trace import Trace, read_trace, synthetic_trace, write_trace
 
 HEADER = "| strategy | memory slack | OOM risk | CPU slack | CPU above request | runs (undefined) |"
 # Autopilot: Workload Autoscaling at Google (EuroSys 2020), memory limits over a month of Borg jobs.
@@ -106,9 +106,9 @@ def main() -> None:
         Seasonal(SeasonalSettings(horizon_hours=min(args.every, 24.0))),
     ]
     outcomes = [replay(strategy, trace, settings) for strategy in strategies]
-    print(f"{source}: {len(trace)} containers, recomputed every {args.every:g} h after {args.warmup:g} days")  # noqa: T201
-    print("\n".join(tables(outcomes, per_container=args.containers)))  # noqa: T201
-    print(f"\n{time.perf_counter() - started:.1f} s")  # noqa: T201
+    print(f"{source}: {len(trace)} containers, recomputed every {args.every:g} h after {args.warmup:g} days")
+    print("\n".join(tables(outcomes, per_container=args.containers)))
+    print(f"\n{time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

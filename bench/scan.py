@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from portal.aiops.detectors import SeriesDetector, Settings  # noqa: E402
+from portal.aiops.detectors import SeriesDetector, Settings
 
 
 def series(seed: int, n: int) -> np.ndarray:
