@@ -232,6 +232,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.core.tasks.heartbeat_record_task", "schedule": 15.0},
     "anomaly-scan": {"task": "portal.aiops.tasks.anomaly_scan_task", "schedule": 60.0},
     "costs": {"task": "portal.finops.tasks.costs_compute_task", "schedule": 3600.0},
+    "scaffold-sweep": {"task": "portal.scaffolder.tasks.scaffold_runs_sweep_task", "schedule": 60.0},
+    "actions-sweep": {"task": "portal.remediation.tasks.actions_sweep_task", "schedule": 60.0},
     "rightsizing": {"task": "portal.finops.tasks.rightsizing_compute_task", "schedule": 6 * 3600.0},
 }
 

@@ -17,6 +17,7 @@ from portal.core.audit import AuditContext, audit_record
 from portal.core.errors import ApplicationError, Conflict, Forbidden
 from portal.core.models import User
 from portal.core.permissions import AnyUser, can_write_owned_by
+from portal.core.queue import send
 from portal.incidents.models import IncidentState, TimelineKind
 from portal.incidents.services import timeline_add
 from portal.integrations.errors import IntegrationError
@@ -161,7 +162,15 @@ def action_request(
 def _enqueue_execute(action_id: int) -> None:
     from portal.remediation.tasks import action_execute_task
 
-    action_execute_task.delay(action_id)
+    send(action_execute_task, action_id)
+
+
+def actions_waiting_resend(*, older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Send again approved actions that no executor has picked up (the broker was down)."""
+    waiting = ActionRequest.objects.filter(state=ActionState.APPROVED, updated_at__lt=timezone.now() - older_than)
+    from portal.remediation.tasks import action_execute_task
+
+    return sum(int(send(action_execute_task, action.pk)) for action in waiting.only("id"))
 
 
 def _expire_if_due(action: ActionRequest) -> None:

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from portal.remediation.models import ActionState
-from portal.remediation.services import action_execute, action_verify
+from portal.remediation.services import action_execute, action_verify, actions_waiting_resend
 
 VERIFY_EVERY_SECONDS = 30
 
@@ -19,3 +19,9 @@ def action_execute_task(action_id: int) -> None:
 def action_verify_task(action_id: int) -> None:
     if action_verify(action_id) == ActionState.VERIFYING:
         action_verify_task.apply_async(args=(action_id,), countdown=VERIFY_EVERY_SECONDS)
+
+
+@shared_task(ignore_result=True)
+def actions_sweep_task() -> None:
+    """Re-send approved actions whose first send found the broker down."""
+    actions_waiting_resend()

@@ -19,6 +19,7 @@ from portal.core.audit import AuditContext, audit_record
 from portal.core.errors import ApplicationError, Conflict, Forbidden
 from portal.core.models import Team, User
 from portal.core.permissions import AnyUser, require_write_owned_by
+from portal.core.queue import send
 from portal.core.telemetry import SCAFFOLD_SECONDS
 from portal.integrations.errors import IntegrationError
 from portal.scaffolder.models import STEPS, RunState, ScaffoldLogLine, ScaffoldRun, ScaffoldStep
@@ -106,7 +107,19 @@ def run_request(
 def _enqueue(run_id: Any) -> None:
     from portal.scaffolder.tasks import scaffold_run_execute_task
 
-    scaffold_run_execute_task.delay(str(run_id))
+    send(scaffold_run_execute_task, str(run_id))
+
+
+def runs_waiting_resend(*, older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Send again the runs still pending a while after they were requested (the broker was down)."""
+    waiting = ScaffoldRun.objects.filter(state=RunState.PENDING, created_at__lt=timezone.now() - older_than)
+    return sum(_enqueue_counted(run.id) for run in waiting.only("id"))
+
+
+def _enqueue_counted(run_id: Any) -> int:
+    from portal.scaffolder.tasks import scaffold_run_execute_task
+
+    return int(send(scaffold_run_execute_task, str(run_id)))
 
 
 def run_log(run: ScaffoldRun, message: str, *, step: str = "", level: str = "info") -> None:

@@ -246,3 +246,33 @@ def test_a_run_whose_worker_died_resumes_once_and_creates_one_repository(
     assert run.state == "succeeded"
     assert len(source_control().commit_messages("acme/ledger", "main")) == 1
     assert Service.objects.filter(name="ledger").count() == 1
+
+
+def test_a_broker_outage_accepts_the_run_and_the_sweeper_sends_it_when_the_broker_is_back(
+    owner: User, environments: list[Environment], django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from datetime import timedelta
+
+    from kombu.exceptions import OperationalError
+
+    from portal.scaffolder.services import runs_waiting_resend
+    from portal.scaffolder.tasks import scaffold_run_execute_task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    celery_app.conf.task_always_eager = False
+    monkeypatch.setattr(scaffold_run_execute_task, "apply_async", broker_down)
+    body = {"parameters": {"name": "ledger", "owner": "payments"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(owner).post(RUNS, body, format="json")
+    assert response.status_code == 202  # accepted and stored, though nothing could be queued
+    run = ScaffoldRun.objects.get(pk=response.json()["id"])
+    assert run.state == "pending"
+    assert runs_waiting_resend(older_than=timedelta(0)) == 0  # still down: nothing sent, nothing lost
+    monkeypatch.undo()
+    celery_app.conf.task_always_eager = True  # the broker is back; a worker takes the message at once
+    assert runs_waiting_resend(older_than=timedelta(0)) == 1
+    run.refresh_from_db()
+    assert run.state == "succeeded"
+    assert len(source_control().commit_messages("acme/ledger", "main")) == 1
