@@ -35,3 +35,33 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is restarting or unreachable answers 503 with Retry-After, not a 500 trace."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import InterfaceError, OperationalError
+        from django.http import JsonResponse
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logging.getLogger(__name__).warning("database unavailable: %s", exception)
+        response = JsonResponse(
+            {
+                "error": {
+                    "code": "database_unavailable",
+                    "fields": {},
+                    "message": "The database is not answering; retry in a few seconds.",
+                }
+            },
+            status=503,
+        )
+        response["Retry-After"] = "5"
+        return response

@@ -124,3 +124,18 @@ def test_the_openapi_schema_is_valid_and_generates_without_warnings(db: None, tm
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     assert "serviceToken" in target.read_text()
+
+
+def test_a_database_outage_answers_503_with_retry_after(owner: User, monkeypatch) -> None:
+    from django.db import OperationalError
+
+    from portal.catalog import selectors
+
+    def down(*args, **kwargs):
+        raise OperationalError("connection to server on socket failed: No such file or directory")
+
+    monkeypatch.setattr(selectors, "service_list", down)
+    response = client_for(owner).get("/api/v1/catalog/services")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "database_unavailable"
