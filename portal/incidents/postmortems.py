@@ -148,11 +148,50 @@ def _summary(incident: Incident, facts: dict[str, Any]) -> str:
     return text_written(prompt, fallback=template, max_tokens=400).text
 
 
+def incident_impact(incident: Incident) -> dict[str, Any]:
+    """Failed requests during the incident and the share of the availability SLO's budget they spent."""
+    from portal.integrations.errors import IntegrationError
+    from portal.integrations.metrics import Query, Signal, metrics
+    from portal.slo.models import SLODefinition
+
+    end = incident.resolved_at or incident.mitigated_at
+    if end is None:
+        return {}
+    seconds = max(60, int((end - incident.started_at).total_seconds()))
+    window, at = f"{seconds}s", end.timestamp()
+    try:
+        rate = metrics().instant(Query(Signal.REQUEST_RATE, incident.service.name, window=window), at=at)
+        ratio = metrics().instant(Query(Signal.ERROR_RATIO, incident.service.name, window=window), at=at)
+    except IntegrationError:
+        return {}
+    if not rate or not ratio:
+        return {}
+    requests = rate[0].points[0][1] * seconds
+    failed = requests * ratio[0].points[0][1]
+    impact: dict[str, Any] = {"requests_during_incident": int(requests), "failed_requests": int(failed)}
+    slo = SLODefinition.objects.filter(service=incident.service, indicator="availability").first()
+    if slo is not None:
+        try:
+            period = metrics().instant(
+                Query(Signal.REQUEST_RATE, incident.service.name, window=f"{slo.period_days}d"), at=at
+            )
+        except IntegrationError:
+            period = []
+        if period:
+            allowed = period[0].points[0][1] * slo.period_days * 86400 * (100 - slo.objective) / 100
+            impact["error_budget_consumed_percent"] = round(100 * failed / allowed, 2) if allowed else None
+    return impact
+
+
 @transaction.atomic
 def postmortem_write(incident_id: int) -> Postmortem:
     """Write (or rewrite, as a new version) the postmortem of an incident."""
     started = time.monotonic()
     incident = Incident.objects.select_related("service").get(pk=incident_id)
+    impact = incident_impact(incident)
+    if impact:
+        incident.impact = {**incident.impact, **impact}
+        incident.save(update_fields=["impact"])
     facts = _facts(incident)
     rules = preventive_rules(incident)
     markdown = postmortem_markdown(incident, facts, _summary(incident, facts), rules)

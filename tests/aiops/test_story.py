@@ -64,7 +64,10 @@ def test_the_seed_incident_from_leaky_deploy_to_postmortem(sandbox: Path) -> Non
 
     incident.refresh_from_db()
     assert incident.state == "resolved"
+    assert incident.impact["failed_requests"] > 0
+    assert incident.impact["error_budget_consumed_percent"] > 0
     postmortem = incident.postmortem
+    assert "Failed requests:" in postmortem.markdown
     assert "v1.5.0 on checkout-api leaks memory" in postmortem.markdown
     assert "MemoryGrowingFast" in postmortem.proposed_rules
     assert (postmortem.generation_seconds or 0) < 10
