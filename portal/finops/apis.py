@@ -115,3 +115,16 @@ class RightsizingRequestApi(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+class ServiceUnitCostApi(APIView):
+    @extend_schema(
+        operation_id="finops_service_unit_costs",
+        tags=["finops"],
+        responses={200: dict},
+        description="Cost per 1,000 requests per day and per deploy, and deploys after which it jumped.",
+    )
+    def get(self, request: Request, name: str) -> Response:
+        from portal.finops.services import unit_costs
+
+        return Response(unit_costs(catalog_selectors.service_get(name), days=_days(request, default=7)))

@@ -259,3 +259,131 @@ def rightsizing_pull_request(recommendation: RightsizingRecommendation) -> dict[
     recommendation.state, recommendation.pull_request_url = "pr_open", pull.url
     recommendation.save(update_fields=["state", "pull_request_url"])
     return {"executor": "pull_request", "repository": slug, "pull_request_url": pull.url, "files": [path]}
+
+
+def _hourly_series(
+    service: Service, workload: WorkloadResources, start: float, end: float
+) -> tuple[dict[datetime, float], dict[datetime, float]]:
+    """Hourly cost (max(request, usage) x price, all pods) and hourly requests of a service's production."""
+
+    def series(query: Query) -> dict[float, float]:
+        found = metrics().range(query, start=start, end=end, step=3600)
+        return dict(found[0].points) if found else {}
+
+    cpu = series(Query(Signal.CPU, service.name, window="1h"))
+    memory = series(Query(Signal.MEMORY, service.name))
+    rps = series(Query(Signal.REQUEST_RATE, service.name, window="1h"))
+    pods = max(workload.replicas, 1)
+    cost, requests = {}, {}
+    for ts, used in cpu.items():
+        hour = datetime.fromtimestamp(ts - 3600, UTC)
+        usage = ContainerUsage(
+            start=hour,
+            hours=1,
+            node="",
+            namespace="",
+            pod="",
+            container=workload.container,
+            cpu_request=workload.cpu_request,
+            cpu_usage=used / pods,
+            ram_request=workload.memory_request,
+            ram_usage=memory.get(ts, 0.0) / pods,
+        )
+        cost[hour] = container_allocation(usage, DEFAULT_PRICES).cost.total * pods
+        requests[hour] = rps.get(ts, 0.0) * 3600
+    return cost, requests
+
+
+def unit_costs(service: Service, *, days: int = 7, now: float | None = None) -> dict[str, Any]:
+    """Cost per 1,000 requests per day and per deploy, and the deploys after which it jumped."""
+    from portal.changes.models import ChangeEvent
+    from portal.finops.allocation import cost_per_request_jumps, cost_per_thousand_requests, deploy_costs
+
+    workload = WorkloadResources.objects.filter(service=service, environment__kind="prod").first()
+    if workload is None:
+        return {"service": service.name, "per_day": [], "per_deploy": [], "jumps": []}
+    now = now if now is not None else time.time()
+    start = (now // 3600) * 3600 - days * 86400
+    cost, requests = _hourly_series(service, workload, start, now)
+    deploys = {
+        e.occurred_at: e
+        for e in ChangeEvent.objects.filter(
+            service=service,
+            kind="deploy",
+            status="succeeded",
+            environment__kind="prod",
+            occurred_at__gte=datetime.fromtimestamp(start, UTC),
+        )
+    }
+    per_day: dict[date, list[float]] = {}
+    for hour, value in cost.items():
+        totals = per_day.setdefault(hour.date(), [0.0, 0.0])
+        totals[0] += value
+        totals[1] += requests.get(hour, 0.0)
+    spans = deploy_costs(cost, requests, sorted(deploys))
+    jumps = cost_per_request_jumps(cost, requests, sorted(deploys), threshold=COST_JUMP)
+    return {
+        "service": service.name,
+        "threshold": COST_JUMP,
+        "per_day": [
+            {
+                "date": d.isoformat(),
+                "cost": round(c, 4),
+                "requests": int(r),
+                "per_1k_requests": cost_per_thousand_requests(c, r),
+            }
+            for d, (c, r) in sorted(per_day.items())
+        ],
+        "per_deploy": [
+            {
+                "version": deploys[s.deployed_at].version,
+                "deployed_at": s.deployed_at.isoformat(),
+                "until": s.until.isoformat(),
+                "cost": round(s.cost, 4),
+                "requests": int(s.requests),
+                "per_1k_requests": s.per_thousand_requests,
+            }
+            for s in spans
+        ],
+        "jumps": [
+            {
+                "version": deploys[j.deployed_at].version,
+                "change_id": deploys[j.deployed_at].pk,
+                "deployed_at": j.deployed_at.isoformat(),
+                "before": j.before,
+                "after": j.after,
+                "change_percent": round(j.change * 100, 1),
+            }
+            for j in jumps
+        ],
+    }
+
+
+COST_JUMP = 0.30  # the seed's example: cost per 1,000 requests up 30% after a deploy
+
+
+def cost_jump_anomalies(service: Service, *, days: int = 7, now: float | None = None) -> list[Any]:
+    """Raise each jump in cost per 1,000 requests as an anomaly attached to the deploy that caused it."""
+    from portal.aiops.models import Anomaly
+
+    found = []
+    for jump in unit_costs(service, days=days, now=now)["jumps"]:
+        at = datetime.fromisoformat(jump["deployed_at"])
+        anomaly, _ = Anomaly.objects.get_or_create(
+            service=service,
+            signal="cost_per_1k_requests",
+            started_at=at,
+            defaults={
+                "peak_at": at,
+                "score": min(1.0, jump["change_percent"] / 100),
+                "direction": "up",
+                "baseline": jump["before"],
+                "peak_value": jump["after"],
+                "reason": {"detector": "cost_jump", "change_percent": jump["change_percent"]},
+                "related_changes": [
+                    {"change_id": jump["change_id"], "kind": "deploy", "version": jump["version"], "rank_score": 1.0}
+                ],
+            },
+        )
+        found.append(anomaly)
+    return found

@@ -7,6 +7,7 @@ app_name = "finops"
 urlpatterns = [
     path("costs", apis.CostApi.as_view(), name="costs"),
     path("services/<slug:name>/cost", apis.ServiceCostApi.as_view(), name="service-cost"),
+    path("services/<slug:name>/unit-costs", apis.ServiceUnitCostApi.as_view(), name="service-unit-costs"),
     path("idle", apis.IdleApi.as_view(), name="idle"),
     path("rightsizing", apis.RightsizingListApi.as_view(), name="rightsizing"),
     path(

@@ -135,3 +135,35 @@ def test_a_rightsizing_pull_request_opens_only_after_approval(demo: Path) -> Non
     recommendation.refresh_from_db()
     assert recommendation.state == "pr_open"
     assert RightsizingRecommendation.objects.get().pull_request_url.endswith("/acme/checkout-api/pulls/1")
+
+
+def test_a_deploy_that_raises_cost_per_request_is_flagged_and_attached_to_it(demo: Path) -> None:
+    from portal.aiops.models import Anomaly
+    from portal.catalog.models import Environment
+    from portal.changes.models import ChangeEvent
+    from portal.finops.services import cost_jump_anomalies, unit_costs, workloads_default
+    from portal.integrations.metrics import metrics
+
+    service = Service.objects.get(name="recommendations")
+    workloads_default(service)
+    now = (time.time() // 3600) * 3600
+    deploy_at = now - 30 * 3600
+    change = ChangeEvent.objects.create(
+        service=service,
+        environment=Environment.objects.get(name="prod"),
+        kind="deploy",
+        version="v9",
+        occurred_at=datetime.fromtimestamp(deploy_at, UTC),
+        source="api",
+        external_id="v9",
+    )
+    metrics().scenario_start("cpu-regression", service.name, start=deploy_at)  # type: ignore[attr-defined]
+    report = unit_costs(service, days=3, now=now)
+    assert [d["version"] for d in report["per_deploy"]] == ["v9"]
+    assert all(day["per_1k_requests"] for day in report["per_day"])
+    jump = report["jumps"][0]
+    assert (jump["version"], jump["change_id"]) == ("v9", change.pk)
+    assert jump["change_percent"] >= 30
+    anomalies = cost_jump_anomalies(service, days=3, now=now)
+    assert [a.related_changes[0]["change_id"] for a in anomalies] == [change.pk]
+    assert Anomaly.objects.filter(signal="cost_per_1k_requests", service=service).count() == 1

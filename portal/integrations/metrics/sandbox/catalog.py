@@ -14,7 +14,7 @@ from portal.integrations.metrics.sandbox.fleet import GIB, Fleet, Scenario, Serv
 from portal.integrations.metrics.sandbox.source import SandboxMetrics
 
 WEEK = 7 * 86400
-SCENARIO_KINDS = ("memory-leak",)
+SCENARIO_KINDS = ("memory-leak", "cpu-regression")
 
 
 def rolling_epoch(now: float, weeks_back: int = 5) -> float:

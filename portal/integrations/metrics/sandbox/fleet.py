@@ -37,13 +37,15 @@ class ServiceProfile:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A scripted fault. memory-leak: after `start`, memory climbs; GC pressure slows requests; OOM kills."""
+    """A scripted fault. memory-leak: after `start`, memory climbs; GC pressure slows requests; OOM kills.
+    cpu-regression: after `start`, every request costs `factor` times the CPU (an inefficient release)."""
 
     kind: str
     service: str
     start: float  # unix seconds
     leak_bytes_per_hour: float = 0.5 * GIB
     end: float | None = None  # when the fix (a rollback) landed; fresh pods from then on
+    factor: float = 6.0  # cpu-regression only
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def _simulate(fleet: Fleet, service: str, pod_index: int, horizon: float) -> Pod
         [requests_step * _log_normal_cdf(b, median, profile.latency_sigma) for b in LATENCY_BUCKETS]
     )
     mean_latency = median * math.exp(profile.latency_sigma**2 / 2)
-    cpu_step = (0.02 + profile.cpu_per_rps * rps * (1 + pressure)) * fleet.step
+    cpu_step = (0.02 + profile.cpu_per_rps * rps * (1 + pressure)) * _cpu_factor(fleet, profile, times) * fleet.step
     return PodSeries(
         times=times,
         requests=_cumulative(requests_step),
@@ -170,6 +172,15 @@ def _simulate(fleet: Fleet, service: str, pod_index: int, horizon: float) -> Pod
         restarts=np.cumsum(restart_steps),
         median_latency=median,
     )
+
+
+def _cpu_factor(fleet: Fleet, profile: ServiceProfile, times: Array) -> Array:
+    factor = np.ones_like(times)
+    for scenario in fleet.scenarios:
+        if scenario.kind == "cpu-regression" and scenario.service == profile.name:
+            live = (times >= scenario.start) & (times < (scenario.end if scenario.end is not None else np.inf))
+            factor[live] *= scenario.factor
+    return factor
 
 
 def _cumulative(per_step: Array) -> Array:
