@@ -40,7 +40,7 @@ dev-deps: $(VENV)/.dev-installed
 
 system-deps:
 	@tests/support/system-packages.sh redis-server:redis-server node:nodejs npm:npm promtool:prometheus \
-		g++:g++ make:make
+		g++:g++ make:make chromium:chromium
 
 node-deps: $(BACKSTAGE_CHECK)/node_modules/.installed $(BACKSTAGE_PLUGIN)/node_modules/.installed
 

@@ -14,6 +14,7 @@ from portal.integrations.metrics.sandbox.fleet import GIB, Fleet, Scenario, Serv
 from portal.integrations.metrics.sandbox.source import SandboxMetrics
 
 WEEK = 7 * 86400
+FLEET_TTL_SECONDS = 5.0
 SCENARIO_KINDS = ("memory-leak", "cpu-regression")
 
 
@@ -39,6 +40,7 @@ def _fleet(services: tuple[tuple[str, int], ...], scenarios: tuple[Scenario, ...
 class CatalogSandbox(MetricsSource):
     def __init__(self, data_dir: str) -> None:
         self.path = Path(data_dir) / "sandbox-scenarios.json"
+        self._cached: tuple[float, tuple[tuple[str, int], ...], tuple[Scenario, ...]] | None = None
 
     def scenarios(self) -> tuple[Scenario, ...]:
         if not self.path.exists():
@@ -55,6 +57,7 @@ class CatalogSandbox(MetricsSource):
             fcntl.flock(lock, fcntl.LOCK_EX)
             current = [s for s in self.scenarios() if s != scenario]
             self.path.write_text(json.dumps([asdict(s) for s in [*current, scenario]], indent=2))
+        self._cached = None
         return scenario
 
     def scenarios_end(self, service: str, *, at: float | None = None) -> None:
@@ -65,12 +68,18 @@ class CatalogSandbox(MetricsSource):
             fcntl.flock(lock, fcntl.LOCK_EX)
             scenarios = [replace(s, end=end) if s.service == service and s.end is None else s for s in self.scenarios()]
             self.path.write_text(json.dumps([asdict(s) for s in scenarios], indent=2))
+        self._cached = None
 
     def fleet(self, *, now: float | None = None) -> Fleet:
+        """The fleet for the catalog as it is; re-read at most every few seconds (pages ask many questions)."""
         from portal.catalog.models import Service
 
-        services = tuple(Service.objects.order_by("name").values_list("name", "tier"))
-        return _fleet(services, self.scenarios(), rolling_epoch(now if now is not None else time.time()))
+        clock = time.monotonic()
+        if self._cached is None or clock - self._cached[0] > FLEET_TTL_SECONDS:
+            services = tuple(Service.objects.order_by("name").values_list("name", "tier"))
+            self._cached = (clock, services, self.scenarios())
+        _, services, scenarios = self._cached
+        return _fleet(services, scenarios, rolling_epoch(now if now is not None else time.time()))
 
     def instant(self, query: Query, *, at: float) -> list[Series]:
         return SandboxMetrics(self.fleet()).instant(query, at=at)
