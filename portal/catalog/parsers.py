@@ -24,6 +24,12 @@ class YamlParser(BaseParser):
             raise ParseError("The YAML body must be UTF-8 text.") from exc
 
 
+class CsvParser(YamlParser):
+    """CSV bodies as text (FOCUS bills)."""
+
+    media_type = "text/csv"
+
+
 class YamlTextParser(YamlParser):
     media_type = "text/yaml"
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.catalog import selectors as catalog_selectors
+from portal.catalog.parsers import CsvParser
 from portal.core.api import StrictSerializer, validated
 from portal.core.errors import ApplicationError, NotFound
 from portal.core.permissions import require_write_owned_by
@@ -128,3 +129,31 @@ class ServiceUnitCostApi(APIView):
         from portal.finops.services import unit_costs
 
         return Response(unit_costs(catalog_selectors.service_get(name), days=_days(request, default=7)))
+
+
+class BillImportApi(APIView):
+    """Import a cloud bill in FOCUS format (CSV body); every bad value is named by line and column."""
+
+    parser_classes = [CsvParser]
+
+    @extend_schema(
+        operation_id="finops_bills_import",
+        tags=["finops"],
+        request={"text/csv": str},
+        responses={201: dict},
+        description="?source=<name> (a re-import of the same source replaces it)",
+    )
+    def post(self, request: Request) -> Response:
+        import hashlib
+
+        from portal.core.permissions import require_platform_admin
+        from portal.finops.services import bill_import
+
+        require_platform_admin(request.user, what="import cloud bills")
+        text = request.data if isinstance(request.data, str) else ""
+        if not text.strip():
+            raise ApplicationError(
+                "Send the FOCUS CSV as the body (Content-Type: text/csv).", fields={"body": ["empty"]}
+            )
+        source = request.query_params.get("source") or "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        return Response(bill_import(text=text, source=source[:200]), status=status.HTTP_201_CREATED)

@@ -67,3 +67,25 @@ class RightsizingRecommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id}: save ${self.monthly_saving:.2f}/month"
+
+
+class BilledCost(models.Model):
+    """Cloud bill lines (FOCUS) summed per day, provider, cloud service and our team/service/environment tags."""
+
+    day = models.DateField(db_index=True)
+    provider = models.CharField(max_length=100, blank=True)
+    cloud_service = models.CharField(max_length=200, blank=True)
+    team = models.CharField(max_length=100, blank=True)
+    service = models.CharField(max_length=100, blank=True)
+    environment = models.CharField(max_length=100, blank=True)
+    currency = models.CharField(max_length=10, blank=True)
+    billed = models.DecimalField(max_digits=20, decimal_places=6)
+    effective = models.DecimalField(max_digits=20, decimal_places=6)
+    source = models.CharField(max_length=200, help_text="The file's name or digest; a re-import replaces it.")
+
+    class Meta:
+        ordering = ["-day"]
+        indexes = [models.Index(fields=["source"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.provider} {self.cloud_service} {self.billed}"

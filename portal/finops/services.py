@@ -387,3 +387,55 @@ def cost_jump_anomalies(service: Service, *, days: int = 7, now: float | None = 
         )
         found.append(anomaly)
     return found
+
+
+@transaction.atomic
+def bill_import(*, text: str, source: str) -> dict[str, Any]:
+    """Read a FOCUS billing file and store it summed per day and tags; importing the same source again replaces it."""
+    from decimal import Decimal
+
+    from portal.core.errors import ApplicationError
+    from portal.finops.focus import FocusError, read_focus
+    from portal.finops.models import BilledCost
+
+    try:
+        lines = read_focus(text)
+    except FocusError as exc:
+        raise ApplicationError(str(exc).split("\n")[0], fields=exc.fields) from exc
+    sums: dict[tuple[str, ...], list[Decimal]] = {}
+    for line in lines:
+        key = (
+            line.charge_period_start.date().isoformat(),
+            line.provider,
+            line.service_name,
+            line.dimension("team"),
+            line.dimension("service"),
+            line.dimension("environment"),
+            line.billing_currency,
+        )
+        totals = sums.setdefault(key, [Decimal(0), Decimal(0)])
+        totals[0] += line.billed_cost
+        totals[1] += line.effective_cost
+    BilledCost.objects.filter(source=source).delete()
+    BilledCost.objects.bulk_create(
+        BilledCost(
+            day=date.fromisoformat(day),
+            provider=provider,
+            cloud_service=cloud,
+            team=team,
+            service=svc,
+            environment=env,
+            currency=currency,
+            billed=billed,
+            effective=effective,
+            source=source,
+        )
+        for (day, provider, cloud, team, svc, env, currency), (billed, effective) in sums.items()
+    )
+    return {
+        "source": source,
+        "lines": len(lines),
+        "rows": len(sums),
+        "billed": str(sum((v[0] for v in sums.values()), Decimal(0))),
+        "effective": str(sum((v[1] for v in sums.values()), Decimal(0))),
+    }

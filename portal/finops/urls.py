@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/<slug:name>/cost", apis.ServiceCostApi.as_view(), name="service-cost"),
     path("services/<slug:name>/unit-costs", apis.ServiceUnitCostApi.as_view(), name="service-unit-costs"),
     path("idle", apis.IdleApi.as_view(), name="idle"),
+    path("bills", apis.BillImportApi.as_view(), name="bills"),
     path("rightsizing", apis.RightsizingListApi.as_view(), name="rightsizing"),
     path(
         "rightsizing/<int:recommendation_id>/request", apis.RightsizingRequestApi.as_view(), name="rightsizing-request"

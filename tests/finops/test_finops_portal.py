@@ -167,3 +167,26 @@ def test_a_deploy_that_raises_cost_per_request_is_flagged_and_attached_to_it(dem
     anomalies = cost_jump_anomalies(service, days=3, now=now)
     assert [a.related_changes[0]["change_id"] for a in anomalies] == [change.pk]
     assert Anomaly.objects.filter(signal="cost_per_1k_requests", service=service).count() == 1
+
+
+FOCUS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "finops" / "focus" / "data"
+
+
+def test_a_focus_bill_is_imported_once_and_bad_values_are_named(platform_admin: User, owner: User) -> None:
+    from portal.finops.models import BilledCost
+
+    sample = FOCUS_DIR / "commitment_discount_usage_scenario_1.csv"
+    text = sample.read_text(encoding="utf-8-sig")
+    url = "/api/v1/finops/bills?source=sample"
+    assert client_for(owner).post(url, text, content_type="text/csv").status_code == 403
+    first = client_for(platform_admin).post(url, text, content_type="text/csv")
+    assert first.status_code == 201, first.json()
+    assert first.json()["lines"] > 0
+    rows = BilledCost.objects.count()
+    assert client_for(platform_admin).post(url, text, content_type="text/csv").status_code == 201
+    assert BilledCost.objects.count() == rows  # the same source again replaces, never doubles
+    header, *body = text.splitlines()
+    broken = "\n".join([header, body[0].replace(body[0].split(",")[0], "not-a-date", 1)])
+    bad = client_for(platform_admin).post("/api/v1/finops/bills", broken, content_type="text/csv")
+    assert bad.status_code == 400
+    assert any(name.startswith("line 2.") for name in bad.json()["error"]["fields"])
