@@ -313,6 +313,40 @@ POLICY = (
 GRAFANA_URL = env("GRAFANA_URL")  # dashboards are provisioned when set
 GRAFANA_TOKEN = env("GRAFANA_TOKEN")  # a service-account token (or GRAFANA_TOKEN_FILE)
 GRAFANA_FOLDER_UID = env("GRAFANA_FOLDER_UID")
+KUBERNETES_BACKEND = env("KUBERNETES_BACKEND", "portal.integrations.kubernetes.local.LocalCluster")
+_KUBERNETES_CONNECTION: dict[str, object] = {  # host+token, else in-cluster, else kubeconfig
+    "host": env("KUBERNETES_HOST"),
+    "token": env("KUBERNETES_TOKEN"),
+    "ca_file": env("KUBERNETES_CA_FILE"),
+    "kubeconfig": env("KUBERNETES_KUBECONFIG"),
+    "context": env("KUBERNETES_CONTEXT"),
+    "in_cluster": envbool("KUBERNETES_IN_CLUSTER", "false"),
+    "timeout": float(env("KUBERNETES_TIMEOUT", "10")),
+}
+_KUBERNETES_OPTIONS: dict[str, dict[str, object]] = {
+    "portal.integrations.kubernetes.local.LocalCluster": {"state_file": str(DATA_DIR / "cluster.json")},
+    "portal.integrations.kubernetes.official.KubernetesCluster": _KUBERNETES_CONNECTION,
+}
+KUBERNETES = {"BACKEND": KUBERNETES_BACKEND, "OPTIONS": _KUBERNETES_OPTIONS[KUBERNETES_BACKEND]}
+WORKFLOWS = (
+    {
+        "BACKEND": "portal.integrations.workflows.argo.ArgoWorkflows",
+        "OPTIONS": {
+            **_KUBERNETES_CONNECTION,
+            "image": env("ARGO_KUBECTL_IMAGE", "registry.k8s.io/kubectl:v1.34.1"),
+            "service_account": env("ARGO_SERVICE_ACCOUNT", "portal-remediation"),
+            "deadline_seconds": envint("ARGO_DEADLINE_SECONDS", "1800"),
+        },
+    }
+    if envbool("ARGO_WORKFLOWS", "false")
+    else {
+        "BACKEND": "portal.integrations.workflows.inprocess.InProcessWorkflows",
+        "OPTIONS": {"step_runner": "portal.remediation.executors.workflow_step_apply"},
+    }
+)
+WORKFLOWS_NAMESPACE = env("WORKFLOWS_NAMESPACE", "argo")
+# gitops (default): actions are commits Argo CD applies; kubernetes: straight to a cluster GitOps does not manage
+REMEDIATION_EXECUTOR = env("REMEDIATION_EXECUTOR", "gitops")
 SCM_OWNER = env("SCM_OWNER", "acme")  # the organisation or group new repositories are created in
 GITOPS_REPOSITORY = env("GITOPS_REPOSITORY", "platform/gitops")
 GOLDEN_PATHS_DIR = Path(env("GOLDEN_PATHS_DIR", str(BASE_DIR / "templates")))

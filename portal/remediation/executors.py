@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -95,38 +96,101 @@ def gitops_commit(action: ActionRequest, files: dict[str, str], message: str) ->
         return sc.commit_tree(slug, branch, root=Path(tmp), message=message, replace=False)
 
 
+def workflow_step_apply(step: dict[str, Any], parameters: Mapping[str, str]) -> str:
+    """Apply one workflow step (the in-process engine's step runner): a GitOps commit."""
+    action = ActionRequest.objects.select_related("service__owner", "environment", "runbook").get(
+        pk=int(parameters["action_request"])
+    )
+    step = dict(step)
+    kind = step.pop("action")
+    message = f"{action.runbook.title}: {kind}\n\nAction-Request: {action.pk}"
+    return f"commit {gitops_commit(action, desired_state_change(action, kind, step), message)}"
+
+
+def cluster_step_apply(action: ActionRequest, kind: str, step: dict[str, Any]) -> str:
+    """Apply one step straight to a cluster that GitOps does not manage (REMEDIATION_EXECUTOR=kubernetes)."""
+    from portal.catalog.models import ServiceEnvironment
+    from portal.integrations.kubernetes import cluster
+
+    namespace = ServiceEnvironment.objects.get(service=action.service, environment=action.environment).namespace
+    k8s, name = cluster(), action.service.name
+    if kind == "restart":
+        k8s.restart(namespace, name)
+    elif kind == "scale_out" and step.get("keda_max"):
+        k8s.scaledobject_bounds(namespace, name, int(step["replicas"]), int(step["keda_max"]))
+    elif kind == "scale_out":
+        k8s.scale(namespace, name, int(step["replicas"]))
+    elif kind == "rollback":
+        revision = k8s.revision_with_tag(namespace, name, step["to_version"]) if step.get("to_version") else None
+        k8s.rollback(namespace, name, revision)
+    else:
+        raise IntegrationError(f"The cluster executor cannot run '{kind}'; it stays a GitOps change.")
+    return f"{kind} {namespace}/{name}: {k8s.deployment_get(namespace, name).images}"
+
+
+def _workflow(action: ActionRequest) -> dict[str, Any]:
+    """Run the runbook's steps as one workflow (Argo Workflows, or in process: one GitOps commit per step)."""
+    from portal.catalog.models import ServiceEnvironment
+    from portal.integrations.workflows import workflow_engine
+
+    engine = workflow_engine()
+    placement = ServiceEnvironment.objects.filter(service=action.service, environment=action.environment).first()
+    steps = [{**step, **action.parameters} for step in action.runbook.steps if isinstance(step, dict)]
+    attempt = ActionRequest.objects.filter(pk=action.pk).values_list("updated_at", flat=True).first()
+    ref = engine.submit(
+        f"remediate-{action.pk}-{int(attempt.timestamp()) if attempt else 0}",
+        settings.WORKFLOWS_NAMESPACE,
+        steps,
+        {
+            "action_request": str(action.pk),
+            "deployment": action.service.name,
+            "deployment_namespace": placement.namespace if placement else action.service.name,
+        },
+    )
+    status = engine.wait(ref, timeout=600)
+    if status.phase != "Succeeded":
+        failed = status.failed_node
+        raise IntegrationError(
+            f"Workflow {ref.name} {status.phase}: "
+            + (f"{failed.name}: {failed.message}" if failed else status.message),
+            permanent=not status.retryable,
+        )
+    return {
+        "executor": f"workflow:{engine.engine}",
+        "workflow": ref.name,
+        "steps": [n.name for n in status.nodes],
+        "commit": "",
+    }
+
+
 def execute(action: ActionRequest, *, at: float | None = None) -> dict[str, Any]:
-    """Run the action's runbook; a workflow runs its steps in order (the in-process workflow runner)."""
+    """Run the action's runbook: GitOps by default, a workflow for workflow runbooks, or the cluster API."""
     if action.runbook.action == "rightsize":
         from portal.finops.models import RightsizingRecommendation
         from portal.finops.services import rightsizing_pull_request
 
         recommendation = RightsizingRecommendation.objects.get(pk=action.parameters["recommendation"])
         return rightsizing_pull_request(recommendation)
-    steps = (
-        [{**step, **action.parameters} for step in action.runbook.steps if isinstance(step, dict)]
-        if action.runbook.action == "workflow"
-        else [{"action": action.runbook.action, **action.parameters}]
-    )
-    files: dict[str, str] = {}
-    kinds = []
-    for step in steps:
-        parameters = dict(step)
-        kinds.append(parameters.pop("action"))
-        files.update(desired_state_change(action, kinds[-1], parameters))
-    message = (
-        f"{action.runbook.title} for {action.service.name} in {action.environment.name}\n\n"
-        f"Action-Request: {action.pk}\nReason: {action.reason[:500]}"
-    )
-    commit = gitops_commit(action, files, message)
+    if action.runbook.action == "workflow":
+        change = _workflow(action)
+    elif settings.REMEDIATION_EXECUTOR == "kubernetes" and action.runbook.action != "flag_disable":
+        result = cluster_step_apply(action, action.runbook.action, dict(action.parameters))
+        change = {"executor": "kubernetes", "result": result, "commit": ""}
+    else:
+        files = desired_state_change(action, action.runbook.action, dict(action.parameters))
+        message = (
+            f"{action.runbook.title} for {action.service.name} in {action.environment.name}\n\n"
+            f"Action-Request: {action.pk}\nReason: {action.reason[:500]}"
+        )
+        change = {
+            "executor": "gitops",
+            "repository": settings.GITOPS_REPOSITORY,
+            "files": sorted(files),
+            "commit": gitops_commit(action, files, message),
+            "steps": [action.runbook.action],
+        }
     _sandbox_apply(action, at=at)
-    return {
-        "executor": "gitops",
-        "repository": settings.GITOPS_REPOSITORY,
-        "commit": commit,
-        "files": sorted(files),
-        "steps": kinds,
-    }
+    return change
 
 
 def _sandbox_apply(action: ActionRequest, *, at: float | None) -> None:

@@ -244,7 +244,7 @@ def action_execute(action_id: int, *, at: float | None = None) -> ActionRequest 
         action,
         ActionState.VERIFYING,
         actor=None,
-        why=f"committed {change['commit'][:12]}",
+        why=f"committed {change['commit'][:12]}" if change.get("commit") else f"ran {change.get('executor')}",
         change=change,
         result={"verify_started": at if at is not None else time.time()},
     )

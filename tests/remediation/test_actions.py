@@ -279,3 +279,75 @@ def test_an_sre_approves_in_the_admin_with_the_evidence_and_the_diff(
     action.refresh_from_db()
     assert (action.state, action.approved_by) == ("approved", sre2)
     assert AuditEvent.objects.filter(action="action_approved", via="admin").exists()
+
+
+def test_a_workflow_runbook_runs_its_steps_in_process_one_commit_each(
+    sre: User, sre2: User, payments_api: Service, prod: Environment
+) -> None:
+    action = _request(payments_api, prod, "run-workflow", by=sre, replicas=4)
+    assert action.decision == "needs_approval"  # high risk
+    client_for(sre2).post(f"{URL}/{action.pk}/approve", {"comment": "run it"}, format="json")
+    action_execute(action.pk)
+    action.refresh_from_db()
+    assert action.state == "verifying", action.result
+    assert action.change["executor"] == "workflow:inprocess"
+    assert action.change["steps"] == ["step-1-restart", "step-2-scale-out"]
+    messages = source_control().commit_messages("platform/gitops", "main")
+    assert [m.split("\n")[0] for m in messages[:2]] == [
+        "Run a remediation workflow: scale_out",
+        "Run a remediation workflow: restart",
+    ]
+
+
+def test_the_cluster_executor_scales_a_deployment_gitops_does_not_manage(
+    settings,
+    sandbox: Path,
+    payments_api: Service,
+    prod: Environment,
+) -> None:
+    from portal.catalog.models import ServiceEnvironment
+    from portal.integrations.kubernetes import cluster
+
+    ServiceEnvironment.objects.create(service=payments_api, environment=prod, namespace="payments", cluster="prod")
+    state = sandbox / "cluster.json"
+    state.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "Deployment",
+                        "metadata": {
+                            "name": "payments-api",
+                            "namespace": "payments",
+                            "generation": 1,
+                            "annotations": {"deployment.kubernetes.io/revision": "1"},
+                        },
+                        "spec": {
+                            "replicas": 2,
+                            "selector": {"matchLabels": {"app": "payments-api"}},
+                            "template": {
+                                "metadata": {"labels": {"app": "payments-api"}},
+                                "spec": {"containers": [{"name": "app", "image": "payments-api:v1"}]},
+                            },
+                        },
+                        "status": {"replicas": 2, "readyReplicas": 2},
+                    }
+                ],
+            }
+        )
+    )
+    settings.REMEDIATION_EXECUTOR = "kubernetes"
+    settings.KUBERNETES = {
+        "BACKEND": "portal.integrations.kubernetes.local.LocalCluster",
+        "OPTIONS": {"state_file": str(state)},
+    }
+    backends_reset()
+    action = _request(payments_api, prod, "scale-out", replicas=5)
+    ActionRequest.objects.filter(pk=action.pk).update(state="approved")
+    action_execute(action.pk)
+    action.refresh_from_db()
+    assert action.change["executor"] == "kubernetes", action.result
+    assert cluster().deployment_get("payments", "payments-api").replicas == 5
