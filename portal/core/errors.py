@@ -110,6 +110,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, OperationalError | InterfaceError):
         body = error_body("database_unavailable", "The database is not answering; retry in a few seconds.")
         return Response(body, status=503, headers={"Retry-After": "5"})
+    from django.db import DataError
+
+    if isinstance(exc, DataError):
+        # The database refused a value (an offset beyond +-15:59, a number out of range): the input's fault.
+        reason = str(exc).split("\n")[0][:200]
+        return Response(
+            error_body("invalid", f"A value is out of range: {reason}", {"non_field_errors": [reason]}), status=400
+        )
+    if isinstance(exc, ValueError) and "NUL" in str(exc):
+        # PostgreSQL cannot store or compare text with NUL characters; it is bad input, not a server error.
+        return Response(
+            error_body(
+                "invalid",
+                "The request contains a NUL character; remove it.",
+                {"non_field_errors": ["contains a NUL (0x00) character"]},
+            ),
+            status=400,
+        )
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -139,3 +139,15 @@ def test_a_database_outage_answers_503_with_retry_after(owner: User, monkeypatch
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert response.json()["error"]["code"] == "database_unavailable"
+
+
+def test_nul_characters_are_bad_input_not_a_server_error(sre: User) -> None:
+    response = client_for(sre).get("/api/v1/audit", {"actor": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_a_value_the_database_cannot_hold_is_bad_input(sre: User) -> None:
+    response = client_for(sre).get("/api/v1/audit", {"until": "0131-03-07T09:33:11+21:32"})
+    assert response.status_code == 400
+    assert "out of range" in response.json()["error"]["message"]
