@@ -21,7 +21,7 @@ from portal.integrations.metrics import metrics
 
 STEP = 60.0
 FIRST_SCAN_HISTORY = 12 * 3600.0  # a new series learns from the last 12 hours before it may alert
-OPEN_AT = 0.6
+OPEN_AT = 0.7  # near NAB's low-false-positive optimum (0.667): alerts wake people
 CLOSE_AFTER_QUIET_POINTS = 10
 QUIET_BELOW = 0.2
 CHANGE_WINDOW = timedelta(hours=2)
