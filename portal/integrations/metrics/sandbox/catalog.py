@@ -27,8 +27,15 @@ def profile_for(name: str, tier: int) -> ServiceProfile:
     """Tier-1 services get more traffic and replicas; everything else is derived from the name, stably."""
     replicas = {1: 3, 2: 2}.get(tier, 1)
     rps = {1: 40.0, 2: 15.0}.get(tier, 4.0)
+    errors = {1: 0.0003, 2: 0.001}.get(tier, 0.002)  # healthy services spend about a third of their budget
     return ServiceProfile(
-        name=name, tier=tier, replicas=replicas, base_rps=rps, memory_bytes=0.3 * GIB, memory_limit_bytes=1.0 * GIB
+        name=name,
+        tier=tier,
+        replicas=replicas,
+        base_rps=rps,
+        memory_bytes=0.3 * GIB,
+        memory_limit_bytes=1.0 * GIB,
+        error_ratio=errors,
     )
 
 
