@@ -85,3 +85,33 @@ def payments_api(payments: Team) -> Service:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def local_adapters(settings, tmp_path, db: None):
+    """The product's local defaults, private to the test: data folder, local git, sandbox metrics, runbooks."""
+    from portal.integrations.backends import backends_reset
+    from portal.remediation.services import runbooks_sync
+
+    settings.DATA_DIR = tmp_path
+    settings.SOURCE_CONTROL = {
+        "BACKEND": "portal.integrations.source_control.local.LocalGit",
+        "OPTIONS": {"root": str(tmp_path / "git"), "base_url": "http://portal.test/scm"},
+    }
+    settings.METRICS = {
+        "BACKEND": "portal.integrations.metrics.sandbox.catalog.CatalogSandbox",
+        "OPTIONS": {"data_dir": str(tmp_path)},
+    }
+    backends_reset()
+    runbooks_sync()
+    yield tmp_path
+    backends_reset()
+
+
+@pytest.fixture
+def demo_world(local_adapters):
+    """The local adapters plus the demo catalog (teams, people, services, environments, SLOs)."""
+    from portal.catalog.demo import demo_load
+
+    demo_load()
+    return local_adapters

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,30 +9,14 @@ import yaml
 
 from portal.aiops.models import KnowledgeDocument
 from portal.aiops.story import story_run
-from portal.catalog.demo import demo_load
 from portal.core.models import AuditEvent
-from portal.integrations.backends import backends_reset
 from portal.integrations.source_control import source_control
 from portal.remediation.models import ActionRequest
-from portal.remediation.services import runbooks_sync
 
 
 @pytest.fixture
-def sandbox(settings, tmp_path: Path, db: None) -> Iterator[Path]:
-    settings.DATA_DIR = tmp_path
-    settings.SOURCE_CONTROL = {
-        "BACKEND": "portal.integrations.source_control.local.LocalGit",
-        "OPTIONS": {"root": str(tmp_path / "git"), "base_url": "http://portal.test/scm"},
-    }
-    settings.METRICS = {
-        "BACKEND": "portal.integrations.metrics.sandbox.catalog.CatalogSandbox",
-        "OPTIONS": {"data_dir": str(tmp_path)},
-    }
-    backends_reset()
-    runbooks_sync()
-    demo_load()
-    yield tmp_path
-    backends_reset()
+def sandbox(demo_world: Path) -> Path:
+    return demo_world
 
 
 def test_the_seed_incident_from_leaky_deploy_to_postmortem(sandbox: Path) -> None:

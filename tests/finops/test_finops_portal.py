@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from portal.catalog.demo import demo_load
 from portal.catalog.models import Service
 from portal.core.models import User
 from portal.finops.models import CostRecord, RightsizingRecommendation, WorkloadResources
 from portal.finops.prices import DEFAULT_PRICES
 from portal.finops.services import costs_compute, rightsizing_compute
-from portal.integrations.backends import backends_reset
 from portal.integrations.source_control import source_control
-from portal.remediation.services import action_execute, runbooks_sync
+from portal.remediation.services import action_execute
 from tests.conftest import client_for
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -38,21 +35,8 @@ spec:
 
 
 @pytest.fixture
-def demo(settings, tmp_path: Path, db: None) -> Iterator[Path]:
-    settings.DATA_DIR = tmp_path
-    settings.SOURCE_CONTROL = {
-        "BACKEND": "portal.integrations.source_control.local.LocalGit",
-        "OPTIONS": {"root": str(tmp_path / "git"), "base_url": "http://portal.test/scm"},
-    }
-    settings.METRICS = {
-        "BACKEND": "portal.integrations.metrics.sandbox.catalog.CatalogSandbox",
-        "OPTIONS": {"data_dir": str(tmp_path)},
-    }
-    backends_reset()
-    runbooks_sync()
-    demo_load()
-    yield tmp_path
-    backends_reset()
+def demo(demo_world: Path) -> Path:
+    return demo_world
 
 
 def test_daily_costs_follow_opencost_max_of_request_and_usage(demo: Path) -> None:

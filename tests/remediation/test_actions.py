@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,27 +19,15 @@ from portal.integrations.backends import backends_reset
 from portal.integrations.metrics import metrics
 from portal.integrations.source_control import source_control
 from portal.remediation.models import ActionRequest, ChangeFreeze, Runbook
-from portal.remediation.services import action_execute, action_request, action_verify, runbooks_sync
+from portal.remediation.services import action_execute, action_request, action_verify
 from tests.conftest import client_for
 
 URL = "/api/v1/remediation/action-requests"
 
 
 @pytest.fixture(autouse=True)
-def sandbox(settings, tmp_path: Path, db: None) -> Iterator[Path]:
-    settings.DATA_DIR = tmp_path
-    settings.SOURCE_CONTROL = {
-        "BACKEND": "portal.integrations.source_control.local.LocalGit",
-        "OPTIONS": {"root": str(tmp_path / "git"), "base_url": "http://portal.test/scm"},
-    }
-    settings.METRICS = {
-        "BACKEND": "portal.integrations.metrics.sandbox.catalog.CatalogSandbox",
-        "OPTIONS": {"data_dir": str(tmp_path)},
-    }
-    backends_reset()
-    runbooks_sync()
-    yield tmp_path
-    backends_reset()
+def sandbox(local_adapters: Path) -> Path:
+    return local_adapters
 
 
 @pytest.fixture
