@@ -27,8 +27,7 @@ STANDARD = CostMatrix(tp_weight=1.0, fp_weight=0.11, fn_weight=1.0)
 
 @pytest.fixture(scope="module")
 def corpus() -> list[LabelledSeries]:
-    if not NAB.is_dir():
-        pytest.skip(f"NAB test data not found at {NAB}")
+    assert NAB.is_dir(), f"NAB test data not found at {NAB}: the tests read ../shared/testdata in place"
     return load_corpus(NAB / "data", NAB / "labels" / "combined_windows.json")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,7 +191,6 @@ def test_an_invalid_object_is_a_permanent_refusal() -> None:
     assert error.message.endswith('(422: Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1).')
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="makes its certificate with the openssl command")
 def test_a_certificate_the_portal_does_not_trust_is_a_permanent_error(api: Served, tmp_path: Path) -> None:
     ca_file = api.tls(tmp_path)
     with pytest.raises(IntegrationError, match="TLS certificate was not accepted") as exc:

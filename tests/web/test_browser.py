@@ -21,7 +21,7 @@ from tests.web.world import PASSWORD, World, portal_sandbox, world_build
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip("needs Debian's chromium: apt-get install -y chromium", allow_module_level=True)
+    pytest.fail("needs Debian's chromium: `make test` installs it (apt-get install -y chromium)", pytrace=False)
 
 ARGS = [
     "--no-sandbox",
