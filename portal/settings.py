@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "portal.remediation",
     "portal.aiops",
     "portal.finops",
+    "portal.delivery",
+    "portal.previews",
+    "portal.pipelines",
+    "portal.infra",
     "portal.web",
 ]
 
@@ -313,6 +317,9 @@ POLICY = (
 GRAFANA_URL = env("GRAFANA_URL")  # dashboards are provisioned when set
 GRAFANA_TOKEN = env("GRAFANA_TOKEN")  # a service-account token (or GRAFANA_TOKEN_FILE)
 GRAFANA_FOLDER_UID = env("GRAFANA_FOLDER_UID")
+# Datasource uids for evidence links (Grafana Explore); without GRAFANA_URL links open the portal's own views.
+GRAFANA_LOKI_UID = env("GRAFANA_LOKI_UID", "loki")
+GRAFANA_TEMPO_UID = env("GRAFANA_TEMPO_UID", "tempo")
 KUBERNETES_BACKEND = env("KUBERNETES_BACKEND", "portal.integrations.kubernetes.local.LocalCluster")
 _KUBERNETES_CONNECTION: dict[str, object] = {  # host+token, else in-cluster, else kubeconfig
     "host": env("KUBERNETES_HOST"),

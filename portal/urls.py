@@ -35,6 +35,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("slo", slo_apis.SLOListApi.as_view(), name="slo-list"),
     path("slo/", include("portal.slo.urls")),
     path("finops/", include("portal.finops.urls")),
+    path("delivery/", include("portal.delivery.urls")),
+    path("previews/", include("portal.previews.urls")),
+    path("pipelines/", include("portal.pipelines.urls")),
+    path("infra/", include("portal.infra.urls")),
     path("scm/repositories/<slug:owner>/<slug:name>", scm_apis.RepositoryApi.as_view(), name="scm-repository"),
     path(
         "scm/repositories/<slug:owner>/<slug:name>/files/<path:file_path>",

@@ -11,6 +11,11 @@ DNS_LABEL = RegexValidator(
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
     "Use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label).",
 )
+LABEL_VALUE = RegexValidator(
+    r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$",
+    "Use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit "
+    "(a Kubernetes label value).",
+)
 
 
 class PlatformRole(models.TextChoices):
@@ -68,6 +73,12 @@ class Team(models.Model):
     description = models.TextField(blank=True)
     email = models.EmailField(blank=True)
     slack_channel = models.CharField(max_length=80, blank=True)
+    cost_centre = models.CharField(
+        max_length=63,
+        blank=True,
+        validators=[LABEL_VALUE],
+        help_text="Finance's cost centre; every manifest the portal writes for this team carries it as a label.",
+    )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
     created_at = models.DateTimeField(auto_now_add=True)

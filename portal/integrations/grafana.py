@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -37,3 +39,27 @@ def dashboard_provision(
         )
     answer: dict[str, Any] = response.json()
     return answer
+
+
+def explore_url(
+    *,
+    grafana_url: str,
+    datasource_type: str,
+    datasource_uid: str,
+    query: dict[str, Any],
+    start: float,
+    end: float,
+    org_id: int = 1,
+) -> str:
+    """A Grafana Explore link (schemaVersion 1 panes) that opens `query` on the datasource over [start, end].
+
+    `query` is the datasource's own query model without refId/datasource, e.g. {"expr": '{service="x"} |= "error"'}
+    for Loki or {"queryType": "traceql", "query": "<trace id>"} for Tempo. Times are unix seconds.
+    """
+    pane = {
+        "datasource": datasource_uid,
+        "queries": [{"refId": "A", **query, "datasource": {"type": datasource_type, "uid": datasource_uid}}],
+        "range": {"from": str(int(start * 1000)), "to": str(int(end * 1000))},
+    }
+    panes = json.dumps({"a": pane}, separators=(",", ":"))
+    return f"{grafana_url.rstrip('/')}/explore?{urlencode({'schemaVersion': 1, 'panes': panes, 'orgId': org_id})}"
