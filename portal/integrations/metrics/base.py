@@ -25,6 +25,8 @@ class Query:
     quantile: float = 0.99
     threshold: float = 0.3
     by_pod: bool = False
+    pod_regex: str = ""  # only pods whose name matches (anchored, RE2 syntax): a canary's or baseline's pods
+    version: str = ""  # only series labelled version=<this> (the release a pod runs)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,29 @@ import re
 from portal.integrations.metrics.base import Query, Signal, le_label, window_seconds
 
 LABEL_VALUE = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+POD_REGEX = re.compile(r"^[A-Za-z0-9_.:*+?|()\[\]^$-]{1,200}$")  # no quotes or backslashes: nothing to escape
 
 
 def _selector(query: Query, *, container: bool = False, extra: str = "") -> str:
     if not LABEL_VALUE.match(query.service):
         raise ValueError(f"'{query.service}' is not a valid service label value")
     label = "container" if container else "service"
-    return "{" + f'{label}="{query.service}"' + (f",{extra}" if extra else "") + "}"
+    matchers = [f'{label}="{query.service}"', *_release_matchers(query)]
+    return "{" + ",".join(matchers) + (f",{extra}" if extra else "") + "}"
+
+
+def _release_matchers(query: Query) -> list[str]:
+    """Label matchers narrowing a query to a canary's or baseline's pods (pod name regex, version label)."""
+    out = []
+    if query.pod_regex:
+        if not POD_REGEX.match(query.pod_regex):
+            raise ValueError(f"'{query.pod_regex}' is not a pod regex the portal accepts (no quotes or backslashes)")
+        out.append(f'pod=~"{query.pod_regex}"')
+    if query.version:
+        if not LABEL_VALUE.match(query.version):
+            raise ValueError(f"'{query.version}' is not a valid version label value")
+        out.append(f'version="{query.version}"')
+    return out
 
 
 def promql(query: Query) -> str:

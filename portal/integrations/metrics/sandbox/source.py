@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -85,6 +86,9 @@ class SandboxMetrics(MetricsSource):
 
     def _groups(self, query: Query, end: float) -> list[tuple[dict[str, str], list[tuple[str, PodSeries]]]]:
         pods = self._pods(query.service, end)
+        if query.pod_regex:  # anchored, as PromQL's =~; the sandbox runs one release, so `version` narrows nothing
+            pattern = re.compile(query.pod_regex)
+            pods = [(name, series) for name, series in pods if pattern.fullmatch(name)]
         if not pods:
             return []
         if query.by_pod:
