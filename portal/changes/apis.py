@@ -1,4 +1,4 @@
-"""Change events: webhooks from GitHub, GitLab and Argo CD; a generic API; listing and delivery stats."""
+"""Change events: webhooks from GitHub, GitLab and Argo CD (pull requests too); a generic API; delivery stats."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from portal.catalog.models import Environment, Service
 from portal.changes import webhooks
 from portal.changes.metrics import delivery_stats
 from portal.changes.models import ChangeEvent, ChangeKind, ChangeStatus
+from portal.changes.risk_services import pull_request_received
 from portal.changes.services import Outcome, change_create, changes_record
 from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
 from portal.core.errors import ApplicationError
@@ -83,8 +84,12 @@ class GitHubWebhookApi(WebhookApi):
         ):
             raise WebhookUnauthorized("The X-Hub-Signature-256 signature does not match the webhook secret.")
         payload = self._payload(body)
-        drafts = webhooks.github_drafts(request.headers.get("X-GitHub-Event", ""), payload)
+        event = request.headers.get("X-GitHub-Event", "")
         delivery = request.headers.get("X-GitHub-Delivery", "") or _fallback_id(body)
+        pull = webhooks.github_pull_request(event, payload)
+        if pull is not None:
+            return Response(pull_request_received(pull, delivery_id=delivery, sender=type(self)), status=202)
+        drafts = webhooks.github_drafts(event, payload)
         return self._answer(changes_record(drafts=drafts, source="github", delivery_id=delivery))
 
 
@@ -100,7 +105,11 @@ class GitLabWebhookApi(WebhookApi):
             raise WebhookUnauthorized("The X-Gitlab-Token does not match the configured webhook token.")
         body = cast(bytes, request.data)
         delivery = request.headers.get("X-Gitlab-Event-UUID", "") or _fallback_id(body)
-        drafts = webhooks.gitlab_drafts(self._payload(body))
+        payload = self._payload(body)
+        merge_request = webhooks.gitlab_merge_request(payload)
+        if merge_request is not None:
+            return Response(pull_request_received(merge_request, delivery_id=delivery, sender=type(self)), status=202)
+        drafts = webhooks.gitlab_drafts(payload)
         return self._answer(changes_record(drafts=drafts, source="gitlab", delivery_id=delivery))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -12,8 +13,10 @@ from django.utils import timezone
 from portal.catalog.models import Environment, Service, ServiceEnvironment
 from portal.changes.models import ChangeEvent
 from portal.changes.webhooks import ChangeDraft
-from portal.core.audit import AuditContext, audit_record
+from portal.core.audit import AuditContext, audit_record, snapshot
+from portal.core.errors import ApplicationError
 from portal.core.models import User
+from portal.remediation.models import ChangeFreeze
 
 ENVIRONMENT_ALIASES = {"production": "prod", "prd": "prod", "development": "dev", "stage": "staging", "stg": "staging"}
 
@@ -118,3 +121,30 @@ def change_create(
         after={"service": service.name, "kind": event.kind, "version": event.version},
     )
     return event, True
+
+
+@transaction.atomic
+def freeze_create(
+    *,
+    actor: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    environment_kinds: list[str],
+    context: AuditContext | None = None,
+) -> ChangeFreeze:
+    """Declare a change freeze: risk scores rise during it and remediation will not run in those environments."""
+    if ends_at <= starts_at:
+        raise ApplicationError("A freeze must end after it starts.", fields={"ends_at": ["not after starts_at"]})
+    freeze = ChangeFreeze.objects.create(
+        starts_at=starts_at, ends_at=ends_at, reason=reason, environment_kinds=sorted(set(environment_kinds))
+    )
+    audit_record(actor=actor, action="create", instance=freeze, context=context, after=snapshot(freeze))
+    return freeze
+
+
+@transaction.atomic
+def freeze_delete(*, actor: User, freeze: ChangeFreeze, context: AuditContext | None = None) -> None:
+    before = snapshot(freeze)
+    audit_record(actor=actor, action="delete", instance=freeze, context=context, before=before)
+    freeze.delete()

@@ -27,6 +27,7 @@ class PullRequestEvent:
     service: str = ""  # the catalog service whose repository this is, when known
     labels: tuple[str, ...] = field(default_factory=tuple)
     delivery_id: str = ""  # the webhook delivery id: receivers use it to ignore redeliveries
+    merge_sha: str = ""  # the commit a merge made (action "merged"), when the sender names it
 
 
 # Sent once per verified delivery with `event=PullRequestEvent(...)`; receivers must be idempotent.

@@ -198,3 +198,78 @@ def argocd_drafts(payload: dict[str, Any]) -> list[ChangeDraft]:
             details={"phase": phase},
         )
     ]
+
+
+@dataclass(frozen=True)
+class PullRequestDraft:
+    """A pull/merge request event as the sender describes it (the fields of signals.PullRequestEvent it knows)."""
+
+    provider: str
+    repository: str
+    number: int
+    action: str  # opened, synchronize, reopened, merged, closed
+    title: str = ""
+    author: str = ""
+    head_ref: str = ""
+    head_sha: str = ""
+    base_ref: str = ""
+    url: str = ""
+    labels: tuple[str, ...] = ()
+    merge_sha: str = ""
+
+
+GITHUB_PULL_ACTIONS = {"opened", "synchronize", "reopened", "closed"}
+
+
+def github_pull_request(event: str, payload: dict[str, Any]) -> PullRequestDraft | None:
+    """GitHub's `pull_request` event for opened, synchronize, reopened and closed (merged or not); else None."""
+    action = str(payload.get("action", ""))
+    pull = payload.get("pull_request")
+    if event != "pull_request" or action not in GITHUB_PULL_ACTIONS or not isinstance(pull, dict):
+        return None
+    if action == "closed":
+        action = "merged" if pull.get("merged") else "closed"
+    head, base = pull.get("head") or {}, pull.get("base") or {}
+    return PullRequestDraft(
+        provider="github",
+        repository=str((payload.get("repository") or {}).get("full_name", "")),
+        number=int(pull.get("number") or payload.get("number") or 0),
+        action=action,
+        title=str(pull.get("title") or ""),
+        author=str((pull.get("user") or {}).get("login", "")),
+        head_ref=str(head.get("ref", "")),
+        head_sha=str(head.get("sha", "")),
+        base_ref=str(base.get("ref", "")),
+        url=str(pull.get("html_url", "")),
+        labels=tuple(str(label.get("name", "")) for label in pull.get("labels") or [] if isinstance(label, dict)),
+        merge_sha=str(pull.get("merge_commit_sha") or "") if action == "merged" else "",
+    )
+
+
+GITLAB_MR_ACTIONS = {"open": "opened", "reopen": "reopened", "merge": "merged", "close": "closed"}
+
+
+def gitlab_merge_request(payload: dict[str, Any]) -> PullRequestDraft | None:
+    """GitLab's Merge Request Hook: open, reopen, merge, close, and update when it brings new commits (oldrev)."""
+    attrs = payload.get("object_attributes")
+    if payload.get("object_kind") != "merge_request" or not isinstance(attrs, dict):
+        return None
+    action = str(attrs.get("action", ""))
+    mapped = "synchronize" if action == "update" and attrs.get("oldrev") else GITLAB_MR_ACTIONS.get(action)
+    if mapped is None:
+        return None
+    labels = payload.get("labels") or attrs.get("labels") or []
+    return PullRequestDraft(
+        provider="gitlab",
+        repository=str((payload.get("project") or {}).get("path_with_namespace", "")),
+        number=int(attrs.get("iid") or 0),
+        action=mapped,
+        title=str(attrs.get("title") or ""),
+        author=str((payload.get("user") or {}).get("username", "")),
+        head_ref=str(attrs.get("source_branch", "")),
+        head_sha=str((attrs.get("last_commit") or {}).get("id", "")),
+        base_ref=str(attrs.get("target_branch", "")),
+        url=str(attrs.get("url", "")),
+        labels=tuple(str(label.get("title", "")) for label in labels if isinstance(label, dict)),
+        merge_sha=str(attrs.get("merge_commit_sha") or "") if mapped == "merged" else "",
+    )

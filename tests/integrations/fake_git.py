@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 
@@ -98,6 +99,55 @@ class Repo:
         """A commit id for a branch name, refs/heads/<branch> or a commit id."""
         ref = ref.removeprefix("refs/heads/")
         return self.branches.get(ref) or (ref if ref in self.commits else None)
+
+    def merge_base(self, base: str, head: str) -> str | None:
+        """The newest commit of head's first-parent history that base's history holds too."""
+        ancestors = {commit.sha for commit in self.log(base)}
+        return next((commit.sha for commit in self.log(head) if commit.sha in ancestors), None)
+
+    def changes(self, base: str, head: str) -> list[FileChange]:
+        """What a pull request from head into base changes since they parted, per file, sorted by path."""
+        start = self.merge_base(base, head)
+        old = self.files(self.commits[start].tree) if start else {}
+        new = self.files(self.commits[head].tree)
+        found = []
+        for path in sorted(set(old) | set(new)):
+            before, after = old.get(path), new.get(path)
+            if before == after:
+                continue
+            status = "added" if before is None else "removed" if after is None else "modified"
+            patch = _patch(
+                self.blobs[before.sha] if before else b"",
+                self.blobs[after.sha] if after else b"",
+            )
+            found.append(FileChange(path, status, before.mode if before else "0", after.mode if after else "0", patch))
+        return found
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: str  # added, removed, modified
+    old_mode: str
+    new_mode: str
+    patch: str | None  # hunks only ("@@ ..."), None for a binary file
+
+    @property
+    def additions(self) -> int:
+        return sum(1 for line in (self.patch or "").splitlines() if line.startswith("+"))
+
+    @property
+    def deletions(self) -> int:
+        return sum(1 for line in (self.patch or "").splitlines() if line.startswith("-"))
+
+
+def _patch(old: bytes, new: bytes) -> str | None:
+    try:
+        before, after = old.decode().splitlines(), new.decode().splitlines()
+    except UnicodeDecodeError:
+        return None
+    lines = list(difflib.unified_diff(before, after, lineterm="", n=3))[2:]  # drop the ---/+++ header
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _hash(kind: bytes, body: bytes) -> str:

@@ -2,7 +2,8 @@
 
 docs.github.com/rest: repos (get, create for the user and for an organisation), git refs, commits, trees and blobs
 (409 "Git Repository is empty." until the repository has a commit), repository contents (get; put creates the first
-commit), commits (list), pulls (list, create, get), and the rate-limit and permission answers.
+commit), commits (list), pulls (list, create, get, files), issue comments (list, create, update: a pull request's
+conversation), and the rate-limit and permission answers.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class GhRepo:
     git: Repo = field(default_factory=Repo)
     pulls: list[dict[str, Any]] = field(default_factory=list)
     default_branch: str = "main"
+    comments: list[dict[str, Any]] = field(default_factory=list)  # issue comments, pull requests' included
 
 
 class FakeGitHub:
@@ -64,7 +66,12 @@ class FakeGitHub:
             Route("GET", R + "/pulls", self._repo(self.pulls_list)),
             Route("POST", R + "/pulls", self._repo(self.pull_create)),
             Route("GET", R + r"/pulls/(\d+)", self._repo(self.pull_get)),
+            Route("GET", R + r"/pulls/(\d+)/files", self._repo(self.pull_files)),
+            Route("GET", R + r"/issues/(\d+)/comments", self._repo(self.comments_list)),
+            Route("POST", R + r"/issues/(\d+)/comments", self._repo(self.comment_create)),
+            Route("PATCH", R + r"/issues/comments/(\d+)", self._repo(self.comment_update)),
         ]
+        self.next_comment_id = 1_000_001
 
     # -- plumbing -------------------------------------------------------------------------------------------------
 
@@ -426,7 +433,78 @@ class FakeGitHub:
 
     def pull_get(self, request: Request, repo: GhRepo, number: str) -> Response:
         found = [p for p in repo.pulls if p["number"] == int(number)]
-        return Response(200, {**found[0], "merged": False, "mergeable": True}) if found else _error(404, "Not Found")
+        if not found:
+            return _error(404, "Not Found")
+        found[0]["head"]["sha"] = repo.git.branches[found[0]["head"]["ref"]]  # pushes move the head
+        return Response(200, {**found[0], "merged": False, "mergeable": True})
+
+    def pull_files(self, request: Request, repo: GhRepo, number: str) -> Response:
+        """GET /pulls/{n}/files: one entry per file, with counts and the patch (no patch for binary files)."""
+        found = [p for p in repo.pulls if p["number"] == int(number)]
+        if not found:
+            return _error(404, "Not Found")
+        pull = found[0]
+        head, base = repo.git.branches[pull["head"]["ref"]], repo.git.branches[pull["base"]["ref"]]
+        items = []
+        for change in repo.git.changes(base, head):
+            item = {
+                "sha": "0" * 40 if change.status == "removed" else self._blob_of(repo, head, change.path),
+                "filename": change.path,
+                "status": change.status,
+                "additions": change.additions,
+                "deletions": change.deletions,
+                "changes": change.additions + change.deletions,
+                "blob_url": f"{self.base}/{repo.owner}/{repo.name}/blob/{head}/{change.path}",
+                "raw_url": f"{self.base}/{repo.owner}/{repo.name}/raw/{head}/{change.path}",
+                "contents_url": self.url(repo, f"/contents/{change.path}?ref={head}"),
+            }
+            items.append(item if change.patch is None else {**item, "patch": change.patch})
+        return self.page(request, items, self.url(repo, f"/pulls/{number}/files"))
+
+    def _blob_of(self, repo: GhRepo, commit: str, path: str) -> str:
+        return repo.git.files(repo.git.commits[commit].tree)[path].sha
+
+    # -- issue comments (a pull request's conversation) -----------------------------------------------------------
+
+    def comment_json(self, repo: GhRepo, comment: dict[str, Any]) -> dict[str, Any]:
+        number = comment["issue"]
+        return {
+            "id": comment["id"],
+            "node_id": "IC_kw",
+            "url": self.url(repo, f"/issues/comments/{comment['id']}"),
+            "html_url": f"{self.base}/{repo.owner}/{repo.name}/pull/{number}#issuecomment-{comment['id']}",
+            "body": comment["body"],
+            "user": {"login": USER, "id": 1, "type": "User"},
+            "created_at": comment["created_at"],
+            "updated_at": comment["updated_at"],
+            "issue_url": self.url(repo, f"/issues/{number}"),
+            "author_association": "OWNER",
+        }
+
+    def comments_list(self, request: Request, repo: GhRepo, number: str) -> Response:
+        if not any(p["number"] == int(number) for p in repo.pulls):
+            return _error(404, "Not Found")
+        items = [self.comment_json(repo, c) for c in repo.comments if c["issue"] == int(number)]
+        return self.page(request, items, self.url(repo, f"/issues/{number}/comments"))
+
+    def comment_create(self, request: Request, repo: GhRepo, number: str) -> Response:
+        if not any(p["number"] == int(number) for p in repo.pulls):
+            return _error(404, "Not Found")
+        body = request.json().get("body")
+        if not body:
+            return Response(422, {**_body("Validation Failed"), "errors": [{"field": "body", "code": "missing"}]})
+        now = _date(int(self.clock()))
+        comment = {"id": self.next_comment_id, "issue": int(number), "body": body, "created_at": now, "updated_at": now}
+        self.next_comment_id += 1
+        repo.comments.append(comment)
+        return Response(201, self.comment_json(repo, comment))
+
+    def comment_update(self, request: Request, repo: GhRepo, ident: str) -> Response:
+        found = [c for c in repo.comments if c["id"] == int(ident)]
+        if not found:
+            return _error(404, "Not Found")
+        found[0].update(body=request.json()["body"], updated_at=_date(int(self.clock())))
+        return Response(200, self.comment_json(repo, found[0]))
 
 
 def _body(message: str) -> dict[str, str]:
@@ -447,6 +525,8 @@ def _permission_for(request: Request) -> str:
     if request.path.endswith("/repos") and request.method == "POST":
         return "administration=write"
     access = "read" if request.method == "GET" else "write"
+    if "/issues/" in request.path:
+        return f"issues={access},pull_requests={access}"
     return f"pull_requests={access}" if "/pulls" in request.path else f"contents={access}"
 
 

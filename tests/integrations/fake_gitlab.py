@@ -2,7 +2,8 @@
 
 docs.gitlab.com/api: namespaces (get), projects (get, create: 400 "has already been taken"), branches (get, create),
 commits (list; create with create/update/delete/chmod actions, start_sha), repository tree, raw files, merge requests
-(list, create: 409 for a second open one, get), offset pagination, and the rate-limit (429) and scope (403) answers.
+(list, create: 409 for a second open one, get, diffs), merge request notes (list, create, update), offset
+pagination, and the rate-limit (429) and scope (403) answers.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class GlProject:
     git: Repo = field(default_factory=Repo)
     merge_requests: list[dict[str, Any]] = field(default_factory=list)
     default_branch: str | None = None
+    notes: list[dict[str, Any]] = field(default_factory=list)  # merge request notes
 
     @property
     def full_path(self) -> str:
@@ -65,7 +67,12 @@ class FakeGitLab:
             Route("GET", P + "/merge_requests", self._project(self.merge_requests_list)),
             Route("POST", P + "/merge_requests", self._project(self.merge_request_create)),
             Route("GET", P + r"/merge_requests/(\d+)", self._project(self.merge_request_get)),
+            Route("GET", P + r"/merge_requests/(\d+)/diffs", self._project(self.merge_request_diffs)),
+            Route("GET", P + r"/merge_requests/(\d+)/notes", self._project(self.notes_list)),
+            Route("POST", P + r"/merge_requests/(\d+)/notes", self._project(self.note_create)),
+            Route("PUT", P + r"/merge_requests/(\d+)/notes/(\d+)", self._project(self.note_update)),
         ]
+        self.next_note_id = 300_001
 
     # -- plumbing -------------------------------------------------------------------------------------------------
 
@@ -323,7 +330,79 @@ class FakeGitLab:
 
     def merge_request_get(self, request: Request, project: GlProject, iid: str) -> Response:
         found = [m for m in project.merge_requests if m["iid"] == int(iid)]
-        return Response(200, found[0]) if found else _message(404, "404 Not found")
+        if not found:
+            return _message(404, "404 Not found")
+        found[0]["sha"] = project.git.branches[found[0]["source_branch"]]  # pushes move the head
+        return Response(200, found[0])
+
+    def merge_request_diffs(self, request: Request, project: GlProject, iid: str) -> Response:
+        """GET /merge_requests/:iid/diffs: one entry per file with its hunks; binary files come with an empty diff."""
+        found = [m for m in project.merge_requests if m["iid"] == int(iid)]
+        if not found:
+            return _message(404, "404 Not found")
+        head = project.git.branches[found[0]["source_branch"]]
+        base = project.git.branches[found[0]["target_branch"]]
+        items = [
+            {
+                "old_path": change.path,
+                "new_path": change.path,
+                "a_mode": change.old_mode,
+                "b_mode": change.new_mode,
+                "diff": change.patch or "",
+                "new_file": change.status == "added",
+                "renamed_file": False,
+                "deleted_file": change.status == "removed",
+                "generated_file": False,
+            }
+            for change in project.git.changes(base, head)
+        ]
+        url = f"{self.base}{API}/projects/{project.id}/merge_requests/{iid}/diffs"
+        return self.page(request, items, url)
+
+    # -- merge request notes --------------------------------------------------------------------------------------
+
+    def note_json(self, note: dict[str, Any]) -> dict[str, Any]:
+        author = {"id": 1, "username": USER, "name": "Portal Bot", "state": "active"}
+        return {
+            "id": note["id"],
+            "type": None,
+            "body": note["body"],
+            "author": author,
+            "created_at": note["created_at"],
+            "updated_at": note["updated_at"],
+            "system": False,
+            "noteable_id": 5000 + note["iid"],
+            "noteable_type": "MergeRequest",
+            "noteable_iid": note["iid"],
+            "resolvable": False,
+            "confidential": False,
+            "internal": False,
+        }
+
+    def notes_list(self, request: Request, project: GlProject, iid: str) -> Response:
+        if not any(m["iid"] == int(iid) for m in project.merge_requests):
+            return _message(404, "404 Not found")
+        items = [self.note_json(n) for n in project.notes if n["iid"] == int(iid)]
+        return self.page(request, items, f"{self.base}{API}/projects/{project.id}/merge_requests/{iid}/notes")
+
+    def note_create(self, request: Request, project: GlProject, iid: str) -> Response:
+        if not any(m["iid"] == int(iid) for m in project.merge_requests):
+            return _message(404, "404 Not found")
+        body = {**request.query, **request.json()}.get("body")
+        if not body:
+            return Response(400, {"error": "body is missing"})
+        now = _date(int(self.clock()))
+        note = {"id": self.next_note_id, "iid": int(iid), "body": body, "created_at": now, "updated_at": now}
+        self.next_note_id += 1
+        project.notes.append(note)
+        return Response(201, self.note_json(note))
+
+    def note_update(self, request: Request, project: GlProject, iid: str, ident: str) -> Response:
+        found = [n for n in project.notes if n["iid"] == int(iid) and n["id"] == int(ident)]
+        if not found:
+            return _message(404, "404 Not found")
+        found[0].update(body={**request.query, **request.json()}["body"], updated_at=_date(int(self.clock())))
+        return Response(200, self.note_json(found[0]))
 
 
 def _apply(git: Repo, files: dict[str, Entry], actions: list[dict[str, Any]]) -> str:

@@ -10,7 +10,10 @@ import pytest
 from portal.integrations.errors import IntegrationError
 from portal.integrations.source_control.base import SourceControl
 from portal.integrations.source_control.local import LocalGit
-from tests.integrations.hosted import PROVIDERS, hosted
+from tests.integrations import fake_github
+from tests.integrations.hosted import PROVIDERS, Hosted, hosted
+
+_HOSTED: dict[int, Hosted] = {}  # adapter id -> its fake, for reading what the provider holds
 
 
 @pytest.fixture(params=["local", *PROVIDERS])
@@ -19,8 +22,10 @@ def scm(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SourceContro
         yield LocalGit(root=str(tmp_path / "git"), base_url="http://portal.test/scm")
         return
     fake = hosted(request.param)
+    _HOSTED[id(fake.sc)] = fake
     yield fake.sc
     fake.server.close()
+    del _HOSTED[id(fake.sc)]
 
 
 def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -142,3 +147,58 @@ def test_pull_requests_are_opened_once_per_branch(scm: SourceControl, tmp_path: 
     assert scm.pull_request_get("platform/gitops", 1) == pull
     assert scm.pull_request_get("platform/gitops", 2) is None
     assert scm.file_read("platform/gitops", "scaffold/ledger", "apps/ledger.yaml") == b"kind: X\n"
+
+
+def _pull_with_changes(scm: SourceControl, tmp_path: Path) -> int:
+    """main holds three files; feature edits one, adds a migration and a binary file, and deletes one."""
+    scm.repository_create("acme/ledger")
+    base: dict[str, str | bytes] = {"README.md": "ledger\n", "app.py": "a = 1\nb = 2\nc = 3\n", "old.txt": "bye\n"}
+    scm.commit_tree("acme/ledger", "main", root=_tree(tmp_path / "a", base), message="init", replace=True)
+    feature: dict[str, str | bytes] = {
+        "README.md": "ledger\n",
+        "app.py": "a = 1\nb = 20\nc = 3\nd = 4\n",
+        "migrations/0002_add.py": "x = 1\ny = 2\n",
+        "logo.png": bytes(range(256)),
+    }
+    root = _tree(tmp_path / "b", feature)
+    scm.commit_tree("acme/ledger", "feature", root=root, message="change", base_branch="main", replace=True)
+    pull = scm.pull_request_open(
+        "acme/ledger", source_branch="feature", target_branch="main", title="Change", body="Why"
+    )
+    return pull.number
+
+
+def test_a_pull_requests_files_come_with_lines_added_and_removed(scm: SourceControl, tmp_path: Path) -> None:
+    number = _pull_with_changes(scm, tmp_path)
+    files = {(f.path, f.status, f.additions, f.deletions) for f in scm.pull_request_files("acme/ledger", number)}
+    assert files == {
+        ("app.py", "modified", 2, 1),
+        ("logo.png", "added", 0, 0),
+        ("migrations/0002_add.py", "added", 2, 0),
+        ("old.txt", "removed", 0, 1),
+    }
+    head = scm.pull_request_get("acme/ledger", number)
+    assert head is not None
+    assert head.head_sha == scm.branch_head("acme/ledger", "feature")
+
+
+def test_a_sticky_comment_is_posted_once_then_edited_in_place(scm: SourceControl, tmp_path: Path) -> None:
+    number = _pull_with_changes(scm, tmp_path)
+    marker = "<!-- portal:change-risk -->"
+    first = scm.pull_request_comment_upsert("acme/ledger", number, marker=marker, body="Risk: low")
+    assert first.body == f"{marker}\nRisk: low"
+    other = scm.pull_request_comment_upsert("acme/ledger", number, marker="<!-- other -->", body="Unrelated")
+    again = scm.pull_request_comment_upsert("acme/ledger", number, marker=marker, body="Risk: high")
+    assert again.id == first.id != other.id
+    assert again.body == f"{marker}\nRisk: high"
+    assert _comment_bodies(scm, number) == sorted([f"{marker}\nRisk: high", "<!-- other -->\nUnrelated"])
+
+
+def _comment_bodies(scm: SourceControl, number: int) -> list[str]:
+    """What the provider itself holds (each fake's records; local git's pull-request record)."""
+    if isinstance(scm, LocalGit):
+        return sorted(c["body"] for c in scm.pull_request_comments("acme/ledger", number))
+    provider = _HOSTED[id(scm)].fake
+    if isinstance(provider, fake_github.FakeGitHub):
+        return sorted(c["body"] for c in provider.repos["acme/ledger"].comments)
+    return sorted(n["body"] for n in provider.projects["acme/ledger"].notes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -73,7 +75,10 @@ class PullRequestApi(APIView):
                 "state": pull.state,
                 "source_branch": pull.source_branch,
                 "target_branch": pull.target_branch,
+                "head_sha": pull.head_sha,
                 "files": sc.file_list(slug, f"refs/heads/{pull.source_branch}"),
+                "changed_files": [asdict(f) for f in sc.pull_request_files(slug, number)],
                 "diff": sc.pull_request_diff(slug, number),
+                "comments": sc.pull_request_comments(slug, number),
             }
         )

@@ -25,6 +25,25 @@ class PullRequest:
     source_branch: str
     target_branch: str
     state: str  # open, merged, closed
+    head_sha: str = ""  # the source branch's commit the pull request shows now
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """One file a pull request changes, with the lines it adds and removes (0 and 0 for binary files)."""
+
+    path: str
+    additions: int
+    deletions: int
+    status: str = "modified"  # added, modified, removed, renamed
+    previous_path: str = ""
+
+
+@dataclass(frozen=True)
+class PullRequestComment:
+    id: str
+    body: str
+    url: str = ""
 
 
 class SourceControl(ABC):
@@ -74,3 +93,14 @@ class SourceControl(ABC):
     @abstractmethod
     def pull_request_get(self, slug: str, number: int) -> PullRequest | None:
         """One pull request, or None."""
+
+    @abstractmethod
+    def pull_request_files(self, slug: str, number: int) -> list[ChangedFile]:
+        """The files a pull request changes against its target branch, sorted by path."""
+
+    @abstractmethod
+    def pull_request_comment_upsert(self, slug: str, number: int, *, marker: str, body: str) -> PullRequestComment:
+        """Post body on the pull request once; later calls edit the comment that carries the hidden marker.
+
+        The marker (for example '<!-- portal:change-risk -->') is put at the top of the body when missing.
+        """

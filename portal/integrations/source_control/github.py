@@ -19,13 +19,20 @@ from github.PullRequest import PullRequest as GitHubPull
 from github.Repository import Repository as GitHubRepository
 
 from portal.integrations.errors import IntegrationError
-from portal.integrations.source_control.base import PullRequest, Repository, SourceControl
+from portal.integrations.source_control.base import (
+    ChangedFile,
+    PullRequest,
+    PullRequestComment,
+    Repository,
+    SourceControl,
+)
 from portal.integrations.source_control.remote import (
     COMMIT_SHA,
     Entry,
     LocalFile,
     branch_check,
     local_files,
+    marked,
     path_check,
     slug_split,
     tree_wanted,
@@ -259,6 +266,35 @@ class GitHubSourceControl(SourceControl):
         pull = self._repo(slug).get_pull(number)  # lazy: fetched when read
         return self._find(PULLS_READ, lambda: _pull_request(slug, pull))
 
+    def pull_request_files(self, slug: str, number: int) -> list[ChangedFile]:
+        """GET /repos/{owner}/{repo}/pulls/{number}/files (GitHub lists at most 3,000 files)."""
+        files = self._repo(slug).get_pull(number).get_files()
+        rows = self._call(PULLS_READ, lambda: list(files))
+        changed = [
+            ChangedFile(
+                path=f.filename,
+                additions=f.additions,
+                deletions=f.deletions,
+                status=f.status,
+                previous_path=f.previous_filename or "",
+            )
+            for f in rows
+        ]
+        return sorted(changed, key=lambda f: f.path)
+
+    def pull_request_comment_upsert(self, slug: str, number: int, *, marker: str, body: str) -> PullRequestComment:
+        """The pull request's conversation is its issue's: list, then create or edit one issue comment."""
+        text = marked(marker, body)
+        issue = self._repo(slug).get_issue(number)  # lazy
+        comments = issue.get_comments()
+        found = self._call(PULLS_READ, lambda: next((c for c in comments if marker in (c.body or "")), None))
+        if found is None:
+            found = self._call(PULLS_WRITE, lambda: issue.create_comment(text))
+        elif found.body != text:
+            comment = found
+            self._call(PULLS_WRITE, lambda: comment.edit(text))
+        return PullRequestComment(id=str(found.id), body=text, url=found.html_url or "")
+
 
 def web_url_for(api_url: str) -> str:
     """Where people browse: https://api.github.com -> https://github.com, https://ghe/api/v3 -> https://ghe."""
@@ -319,4 +355,5 @@ def _pull_request(slug: str, pull: GitHubPull) -> PullRequest:
         source_branch=pull.head.ref,
         target_branch=pull.base.ref,
         state="merged" if pull.merged_at else pull.state,
+        head_sha=pull.head.sha,
     )

@@ -15,13 +15,21 @@ from gitlab.exceptions import GitlabError
 from gitlab.v4.objects import Project, ProjectMergeRequest
 
 from portal.integrations.errors import IntegrationError
-from portal.integrations.source_control.base import PullRequest, Repository, SourceControl
+from portal.integrations.source_control.base import (
+    ChangedFile,
+    PullRequest,
+    PullRequestComment,
+    Repository,
+    SourceControl,
+)
 from portal.integrations.source_control.remote import (
     COMMIT_SHA,
     Entry,
     LocalFile,
     branch_check,
+    diff_line_counts,
     local_files,
+    marked,
     path_check,
     slug_split,
 )
@@ -187,6 +195,39 @@ class GitLabSourceControl(SourceControl):
         request = self._find(READ, lambda: project.mergerequests.get(number))
         return None if request is None else _pull_request(slug, request)
 
+    def pull_request_files(self, slug: str, number: int) -> list[ChangedFile]:
+        """GET /projects/:id/merge_requests/:iid/diffs; GitLab gives hunks, so lines are counted from them."""
+        path = f"{self._project(slug).mergerequests.path}/{int(number)}/diffs"
+        rows = self._call(READ, lambda: self._gitlab.http_list(path, get_all=True))
+        return sorted((_changed_file(row) for row in rows), key=lambda f: f.path)
+
+    def pull_request_comment_upsert(self, slug: str, number: int, *, marker: str, body: str) -> PullRequestComment:
+        """Merge request notes: list, then create one or update the one carrying the marker."""
+        text = marked(marker, body)
+        request = self._project(slug).mergerequests.get(number, lazy=True)
+        notes = self._call(READ, lambda: request.notes.list(get_all=True))
+        found = next((n for n in notes if marker in str(n.body) and not getattr(n, "system", False)), None)
+        if found is None:
+            found = self._call(WRITE, lambda: request.notes.create({"body": text}))
+        elif found.body != text:
+            note_id = found.id
+            self._call(WRITE, lambda: request.notes.update(note_id, {"body": text}))
+        web = f"{self.base_url}/{slug}/-/merge_requests/{int(number)}#note_{found.id}"
+        return PullRequestComment(id=str(found.id), body=text, url=web)
+
+
+def _changed_file(row: dict[str, Any]) -> ChangedFile:
+    additions, deletions = diff_line_counts(str(row.get("diff") or ""))
+    status = "added" if row.get("new_file") else "removed" if row.get("deleted_file") else "modified"
+    renamed = bool(row.get("renamed_file"))
+    return ChangedFile(
+        path=str(row["new_path"]),
+        additions=additions,
+        deletions=deletions,
+        status="renamed" if renamed else status,
+        previous_path=str(row["old_path"]) if renamed else "",
+    )
+
 
 def commit_actions(have: dict[str, Entry], files: dict[str, LocalFile], *, replace: bool) -> list[dict[str, Any]]:
     """The file actions that turn the parent's files into the wanted ones (none when nothing changes)."""
@@ -262,4 +303,5 @@ def _pull_request(slug: str, request: ProjectMergeRequest) -> PullRequest:
         source_branch=str(request.source_branch),
         target_branch=str(request.target_branch),
         state=STATES.get(str(request.state), str(request.state)),
+        head_sha=str(getattr(request, "sha", "") or ""),
     )

@@ -10,10 +10,19 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from portal.integrations.errors import IntegrationError
-from portal.integrations.source_control.base import PullRequest, Repository, SourceControl
+from portal.integrations.source_control.base import (
+    ChangedFile,
+    PullRequest,
+    PullRequestComment,
+    Repository,
+    SourceControl,
+)
+from portal.integrations.source_control.remote import marked
 
 SLUG = re.compile(r"^[a-z0-9]([-a-z0-9_.]{0,98}[a-z0-9])?/[a-z0-9]([-a-z0-9_.]{0,98}[a-z0-9])?$")
 BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")
@@ -170,6 +179,7 @@ class LocalGit(SourceControl):
             source_branch=data["source_branch"],
             target_branch=data["target_branch"],
             state=data["state"],
+            head_sha=self.branch_head(slug, data["source_branch"]) or "",
         )
 
     def pull_request_open(
@@ -204,3 +214,52 @@ class LocalGit(SourceControl):
         if pull is None:
             raise IntegrationError(f"No pull request {number} in {slug}.")
         return self._git(slug, "diff", f"refs/heads/{pull.target_branch}...refs/heads/{pull.source_branch}")
+
+    def pull_request_files(self, slug: str, number: int) -> list[ChangedFile]:
+        """What `git diff target...source` shows: changes since the branches parted, per file."""
+        pull = self.pull_request_get(slug, number)
+        if pull is None:
+            raise IntegrationError(f"No pull request {number} in {slug}.")
+        span = f"refs/heads/{pull.target_branch}...refs/heads/{pull.source_branch}"
+        counts = self._git(slug, "diff", "--no-renames", "--numstat", "-z", span).split("\0")
+        statuses = self._git(slug, "diff", "--no-renames", "--name-status", "-z", span).split("\0")
+        status_of = dict(zip(statuses[1::2], statuses[0::2], strict=False))
+        files = []
+        for row in filter(None, counts):
+            added, removed, path = row.split("\t", 2)
+            files.append(
+                ChangedFile(
+                    path=path,
+                    additions=int(added) if added.isdigit() else 0,  # "-" for binary files
+                    deletions=int(removed) if removed.isdigit() else 0,
+                    status={"A": "added", "D": "removed"}.get(status_of.get(path, "M"), "modified"),
+                )
+            )
+        return sorted(files, key=lambda f: f.path)
+
+    def pull_request_comment_upsert(self, slug: str, number: int, *, marker: str, body: str) -> PullRequestComment:
+        text = marked(marker, body)
+        with self._locked(slug):
+            path = self._pulls_dir(slug) / f"{number}.json"
+            if not path.exists():
+                raise IntegrationError(f"No pull request {number} in {slug}.")
+            record: dict[str, Any] = json.loads(path.read_text())
+            comments: list[dict[str, Any]] = record.setdefault("comments", [])
+            now = datetime.now(UTC).isoformat()
+            found = next((c for c in comments if marker in c["body"]), None)
+            if found is None:
+                found = {"id": max((c["id"] for c in comments), default=0) + 1, "body": text, "created_at": now}
+                comments.append(found)
+            if found["body"] != text:
+                found["body"] = text
+                found["updated_at"] = now
+            path.write_text(json.dumps(record, indent=2))
+        return PullRequestComment(
+            id=str(found["id"]), body=text, url=f"{self.base_url}/{slug}/pulls/{number}#comment-{found['id']}"
+        )
+
+    def pull_request_comments(self, slug: str, number: int) -> list[dict[str, Any]]:
+        """The comments kept on a local pull request (the portal shows them; hosted providers show their own)."""
+        path = self._pulls_dir(slug) / f"{number}.json"
+        comments: list[dict[str, Any]] = json.loads(path.read_text()).get("comments", []) if path.exists() else []
+        return comments

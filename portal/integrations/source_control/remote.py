@@ -75,3 +75,26 @@ def tree_wanted(parent: dict[str, Entry], files: dict[str, LocalFile], *, replac
     wanted = {} if replace else dict(parent)
     wanted.update({path: Entry(mode=f.mode, sha=f.sha) for path, f in files.items()})
     return wanted
+
+
+def marked(marker: str, body: str) -> str:
+    """The comment body with its hidden marker at the top (once)."""
+    if not marker.strip():
+        raise IntegrationError("A sticky comment needs a marker, for example '<!-- portal:change-risk -->'.")
+    return body if marker in body else f"{marker}\n{body}"
+
+
+def diff_line_counts(diff: str) -> tuple[int, int]:
+    """Lines added and removed in a unified diff's hunks; file headers before the first @@ are not counted."""
+    additions = deletions = 0
+    in_hunk = False
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            in_hunk = False
+        elif line.startswith("@@"):
+            in_hunk = True
+        elif in_hunk and line.startswith("+"):
+            additions += 1
+        elif in_hunk and line.startswith("-"):
+            deletions += 1
+    return additions, deletions
