@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,6 +17,8 @@ ANNOTATION_PREFIX = "platform-portal"
 NAMESPACE = "default"
 
 Entity = dict[str, Any]
+# Apps that provision resources add their annotations (portal.infra: where the connection secret is).
+RESOURCE_ANNOTATORS: list[Callable[[Resource], dict[str, str]]] = []
 
 
 def group_ref(team: Team) -> str:
@@ -162,7 +164,8 @@ def resource_entity(resource: Resource) -> Entity:
     spec: dict[str, Any] = {"type": resource.type, "owner": group_ref(resource.owner)}
     if resource.system_id:
         spec["system"] = resource.system.name  # type: ignore[union-attr]
-    metadata = _metadata(resource.name, resource.title, resource.description)
+    annotations = {key: value for annotate in RESOURCE_ANNOTATORS for key, value in annotate(resource).items()}
+    metadata = _metadata(resource.name, resource.title, resource.description, annotations=annotations)
     return {"apiVersion": API_VERSION, "kind": "Resource", "metadata": metadata, "spec": spec}
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portal.catalog.models import Environment, Service
 from portal.changes.models import ChangeEvent
+from portal.core import labels
 from portal.integrations.errors import IntegrationError
 from portal.integrations.source_control import source_control
 from portal.remediation.models import ActionRequest
@@ -53,11 +54,21 @@ def _read(slug: str, path: str, default: Any) -> Any:
 
 def desired_state_change(action: ActionRequest, kind: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """Apply one action to the runtime file (and flags file) and return the files' new contents."""
+    if kind == "resource_request":  # what approving a resource request writes: its rendered claim or module call
+        from portal.infra.services import approval_preview
+
+        return approval_preview(action)
     base = runtime_path(action.service, action.environment)
     slug = settings.GITOPS_REPOSITORY
     runtime = _read(slug, f"{base}/runtime.yaml", {}) or {}
     runtime.setdefault("service", action.service.name)
     runtime.setdefault("environment", action.environment.name)
+    runtime["labels"] = labels.standard_labels(  # refreshed on every change: a team's new cost centre shows up
+        service=action.service.name,
+        team=action.service.owner.name,
+        environment=action.environment.name,
+        cost_centre=action.service.owner.cost_centre,
+    )
     files: dict[str, str] = {}
     if kind == "rollback":
         version = parameters.get("to_version") or previous_version(action.service, action.environment)
@@ -171,6 +182,10 @@ def execute(action: ActionRequest, *, at: float | None = None) -> dict[str, Any]
 
         recommendation = RightsizingRecommendation.objects.get(pk=action.parameters["recommendation"])
         return rightsizing_pull_request(recommendation)
+    if action.runbook.action == "resource_request":  # approved infrastructure: the request carries on
+        from portal.infra.services import approval_granted
+
+        return approval_granted(action)
     if action.runbook.action == "workflow":
         change = _workflow(action)
     elif settings.REMEDIATION_EXECUTOR == "kubernetes" and action.runbook.action != "flag_disable":

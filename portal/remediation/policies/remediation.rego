@@ -26,6 +26,12 @@ needs_approval_because contains "production needs an SRE's approval" if input.en
 
 needs_approval_because contains "high-risk actions need an SRE's approval" if input.risk == "high"
 
+needs_approval_because contains msg if {
+	input.action == "resource_request"
+	input.parameters.size in {"large", "xlarge"}
+	msg := sprintf("a %s resource needs an SRE's approval", [input.parameters.size])
+}
+
 needs_approval_because contains "only low-risk actions run without approval" if not auto_allowed
 
 decision := "auto" if {

@@ -8,6 +8,10 @@ import type {
   JsonObject,
   PortalEntity,
   Postmortem,
+  ResourceRequest,
+  ResourceRequestInput,
+  ResourceRequestStarted,
+  ResourceRequestWithLog,
   Run,
   RunRequest,
   RunStarted,
@@ -86,6 +90,34 @@ export class PortalClient {
   /** Resume a failed run at its failed step. */
   retryRun(id: string, signal?: AbortSignal): Promise<Run> {
     return this.json<Run>(`/api/v1/scaffolder/runs/${segment(id)}/retry`, { method: 'POST', signal });
+  }
+
+  /** Request a resource (database, cache, queue, bucket); the same idempotency key answers with the same request. */
+  async startResourceRequest(
+    input: ResourceRequestInput,
+    signal?: AbortSignal,
+  ): Promise<ResourceRequestStarted> {
+    const body: JsonObject = {
+      kind: input.kind,
+      name: input.name,
+      service: input.service,
+      environment: input.environment,
+      parameters: input.parameters,
+    };
+    if (input.idempotencyKey) body.idempotency_key = input.idempotencyKey;
+    if (input.requestedFor) body.requested_for = input.requestedFor;
+    const response = await this.send('/api/v1/infra/requests', { method: 'POST', body, signal });
+    return { request: (await response.json()) as ResourceRequest, created: response.status === 202 };
+  }
+
+  /** Read a resource request with the log lines whose id is greater than `after`. */
+  getResourceRequest(id: string, after = 0, signal?: AbortSignal): Promise<ResourceRequestWithLog> {
+    return this.json(`/api/v1/infra/requests/${segment(id)}`, { query: { after }, signal });
+  }
+
+  /** Resume a failed resource request at its failed step. */
+  retryResourceRequest(id: string, signal?: AbortSignal): Promise<ResourceRequest> {
+    return this.json(`/api/v1/infra/requests/${segment(id)}/retry`, { method: 'POST', signal });
   }
 
   async catalogEntities(signal?: AbortSignal): Promise<PortalEntity[]> {

@@ -90,6 +90,71 @@ export interface RunStarted {
   created: boolean;
 }
 
+export type ResourceRequestState =
+  'pending' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'rejected';
+
+/** Where a resource's connection details are: a reference, never a value. */
+export interface ConnectionSecretReference {
+  secret_store?: string;
+  secret_store_path?: string;
+  /** `<namespace>/<name>` of the Kubernetes Secret the ExternalSecret writes. */
+  kubernetes_secret?: string;
+  external_secret?: string;
+  keys?: string[];
+}
+
+/** A request for a database, cache, queue or bucket (`/api/v1/infra/requests`); the same run shape as a Run. */
+export interface ResourceRequest {
+  id: string;
+  kind: string;
+  name: string;
+  resource_name: string;
+  service: string;
+  environment: string;
+  owner: string;
+  parameters: JsonObject;
+  renderer: string;
+  requested_by: string;
+  requested_for: string;
+  state: ResourceRequestState;
+  current_step: string;
+  error: string;
+  approval_reasons: string[];
+  approval_url: string;
+  repository: string;
+  commit: string;
+  pull_request_url: string;
+  connection_secret: ConnectionSecretReference;
+  entity_ref: string;
+  run_url: string;
+  status_url: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_seconds: number | null;
+  steps: RunStep[];
+}
+
+export interface ResourceRequestWithLog extends ResourceRequest {
+  log: RunLogLine[];
+}
+
+export interface ResourceRequestInput {
+  kind: string;
+  name: string;
+  /** A service name or a component entity ref. */
+  service: string;
+  environment: string;
+  parameters: JsonObject;
+  idempotencyKey?: string;
+  requestedFor?: string;
+}
+
+export interface ResourceRequestStarted {
+  request: ResourceRequest;
+  created: boolean;
+}
+
 export interface DryRunFile {
   path: string;
   size: number;

@@ -3,8 +3,9 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { portalClientFromConfig } from '@platform-portal/plugin-platform-portal-common';
 import { createGoldenPathDryRunAction } from './actions/goldenPathDryRun';
 import { createGoldenPathRunAction } from './actions/goldenPathRun';
+import { createResourceRequestAction } from './actions/resourceRequest';
 
-/** Adds the `portal:golden-path:*` actions to the scaffolder; reads `platformPortal.*` from app-config. */
+/** Adds the `portal:golden-path:*` and `platform-portal:resource:request` actions to the scaffolder; reads `platformPortal.*` from app-config. */
 export const scaffolderModulePlatformPortal = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'platform-portal',
@@ -19,6 +20,7 @@ export const scaffolderModulePlatformPortal = createBackendModule({
         scaffolder.addActions(
           createGoldenPathRunAction({ client }),
           createGoldenPathDryRunAction({ client }),
+          createResourceRequestAction({ client }),
         );
       },
     });
