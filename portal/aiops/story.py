@@ -16,9 +16,10 @@ from portal.aiops.scan import scan_service
 from portal.catalog.models import Environment, Service
 from portal.changes.models import ChangeEvent
 from portal.core.models import User
-from portal.incidents.models import Incident, IncidentState
+from portal.incidents.alertmanager import AlertDraft
+from portal.incidents.models import AlertSource, Incident, IncidentState
 from portal.incidents.postmortems import postmortem_write
-from portal.incidents.services import incident_state_set
+from portal.incidents.services import alert_receive, incident_state_set
 from portal.integrations.metrics import metrics
 from portal.integrations.metrics.sandbox.catalog import CatalogSandbox
 from portal.remediation.models import ActionRequest, ActionState
@@ -210,3 +211,56 @@ def _remediate(
             f"postmortem v{postmortem.version} written in {postmortem.generation_seconds:.2f}s and indexed"
             + ("; a preventive alert is proposed" if postmortem.proposed_rules else ""),
         )
+
+
+SLOWDOWN_LEAD = 20 * 60  # the dependency slows down this long before "now"
+ALERT_FOR = 5 * 60  # Alertmanager's `for:` on the p99 alert
+
+
+def slowdown_story_run(
+    *,
+    front: str = "checkout-api",
+    culprit: str = "catalog-search",
+    now: float | None = None,
+    say: Callable[[str], None] = print,
+) -> StoryResult:
+    """A dependency three hops down slows down; the p99 alert fires on the front end; traces name the dependency."""
+    source = metrics()
+    if not isinstance(source, CatalogSandbox):
+        raise RuntimeError("The demo incident runs on the sandbox metrics (METRICS_BACKEND unset).")
+    now = now if now is not None else time.time()
+    for name in (front, culprit):
+        if not Service.objects.filter(name=name).exists():
+            raise LookupError(f"No service '{name}' in the catalog: load the demo (make run) or pick another.")
+    slow_at = now - SLOWDOWN_LEAD
+    source.scenario_start("dependency-slowdown", culprit, start=slow_at)
+    result = StoryResult(incident=None)  # type: ignore[arg-type]
+    mark = _marker(result, say)
+    mark("slowdown", slow_at, f"{culprit} slows down: every request takes 0.5 s more")
+    draft = AlertDraft(
+        fingerprint=f"demo-slowdown-{front}-{int(slow_at)}",
+        name="HighLatencyP99",
+        status="firing",
+        severity="critical",
+        service=front,
+        starts_at=_at(slow_at + ALERT_FOR),
+        ends_at=None,
+        labels={"alertname": "HighLatencyP99", "service": front, "severity": "critical"},
+        annotations={"summary": f"p99 latency of {front} above its objective"},
+    )
+    alert, _ = alert_receive(draft, source=AlertSource.ALERTMANAGER, now=_at(slow_at + ALERT_FOR + 30))
+    if alert is None or alert.incident is None:
+        raise RuntimeError(f"The alert on {front} opened no incident.")
+    result.incident = alert.incident
+    mark(
+        "detected", slow_at + ALERT_FOR + 30, f"Alertmanager: HighLatencyP99 on {front}; incident #{alert.incident.pk}"
+    )
+    hypotheses = incident_analyse(alert.incident.pk, now=now)
+    top = hypotheses[0] if hypotheses else None
+    mark("suggested", now, f"analysis: {top.title} ({top.confidence:.0%})" if top else "analysis: no cause")
+    for evidence in (top.evidence if top else [])[:5]:
+        link = evidence.get("data", {}).get("link")
+        line = f"          evidence: {evidence['text']}" + (f"\n            {link}" if link else "")
+        result.lines.append(line)
+        say(line)
+    return result

@@ -18,6 +18,9 @@ TEAMS = [
     ("search", "Search & Discovery", "#team-search"),
 ]
 
+# Finance's cost centres (the platform-portal/cost-centre label); search has none yet, so its costs read "unassigned".
+COST_CENTRES = {"platform": "CC-1000", "payments": "CC-2100", "checkout": "CC-2200"}
+
 # username, first, last, platform role, [(team, role)]
 PEOPLE = [
     ("admin", "Ada", "Admin", PlatformRole.PLATFORM_ADMIN, [("platform", TeamRole.ADMIN)]),
@@ -75,7 +78,7 @@ SERVICES: list[tuple[Any, ...]] = [
         "production",
         "service",
         "go",
-        ["catalog-search"],
+        ["catalog-search", "recommendations"],  # "you may also like": checkout -> cart -> recommendations -> search
         [],
         ["go", "http"],
     ),
@@ -155,7 +158,10 @@ def demo_loaded() -> bool:
 def demo_load() -> None:
     """Create the demo catalog; rows that already exist are left as they are."""
     teams = {
-        name: Team.objects.get_or_create(name=name, defaults={"title": title, "slack_channel": slack})[0]
+        name: Team.objects.get_or_create(
+            name=name,
+            defaults={"title": title, "slack_channel": slack, "cost_centre": COST_CENTRES.get(name, "")},
+        )[0]
         for name, title, slack in TEAMS
     }
     for username, first, last, role, memberships in PEOPLE:

@@ -3,14 +3,25 @@ explained hypotheses out. Every point of confidence comes from a piece of eviden
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portal.aiops.analysis.signals import Onset, Trend
+
+if TYPE_CHECKING:
+    from portal.aiops.analysis.logs import LogFinding
+    from portal.aiops.analysis.traces import TraceFinding
 
 CHANGE_LOOKBACK = 6 * 3600.0
 CAUSAL_WINDOW = 2 * 3600.0
 LEAK_SLOPE = 0.15  # memory growing by 15% of its level per hour
+TRACE_WEIGHT = 0.45  # the culprit span, measured on the requests themselves
+TRACE_BELOW_ALERT = 0.1  # ... found below the service that alerted, where metrics alone point at the caller
+TRACE_CALLER_PENALTY = -0.3  # a caller whose own work did not change: its own change is not why it is slow
+LOG_WEIGHT = 0.1
+LOG_MENTION_WEIGHT = 0.05
+ALARMING_LEVELS = ("error", "warn", "warning", "critical", "fatal")
 KIND_BASE = {"deploy": 0.35, "rollback": 0.2, "config": 0.3, "feature_flag": 0.3, "scaling": 0.15}
 
 
@@ -158,6 +169,8 @@ def rank_hypotheses(
     changes: list[ChangeFact],
     similar: list[SimilarIncident],
     dependencies: dict[str, list[str]],
+    traces: Sequence[TraceFinding] = (),
+    logs: Sequence[LogFinding] = (),
 ) -> list[Draft]:
     """Candidate causes, most likely first, each with the evidence for and against it."""
     drafts: list[Draft] = []
@@ -167,6 +180,8 @@ def rank_hypotheses(
             if first.started_at - CHANGE_LOOKBACK <= change.at <= first.started_at + 300:
                 drafts.extend(d for d in [_change_hypothesis(change, onsets, trends, first)] if d)
         drafts.extend(d for d in [_dependency(service, first, dependencies)] if d)
+    _trace_evidence(drafts, service, traces)
+    _log_evidence(drafts, logs)
     involved = {o.service for o in onsets} | {service}
     for name in sorted(involved):
         if not any(d.service == name and d.kind == "memory_leak" for d in drafts):
@@ -186,3 +201,103 @@ def rank_hypotheses(
     for draft in drafts:
         draft.confidence = round(min(max(draft.confidence, 0.01), 0.99), 3)
     return sorted(drafts, key=lambda d: -d.confidence)
+
+
+def _trace_evidence(drafts: list[Draft], service: str, findings: Sequence[TraceFinding]) -> None:
+    """The deepest anomalous span names the culprit: support its hypotheses (or open one), weaken its callers'."""
+    culprit = next((f for f in findings if f.culprit), None)
+    if culprit is None:
+        return
+    mine = [d for d in drafts if d.service == culprit.service]
+    if not mine:
+        slower = culprit.kind == "latency"
+        mine = [
+            Draft(
+                kind="latency_regression" if slower else "error_regression",
+                title=f"{culprit.service} {'slowed down' if slower else 'started failing'}"
+                + (f", {_hops(culprit.path)} below {service}" if culprit.service != service else ""),
+                service=culprit.service,
+            )
+        ]
+        drafts.extend(mine)
+    for draft in mine:
+        draft.add(TRACE_WEIGHT + min(0.1, 0.02 * culprit.score), "trace", _trace_text(culprit), **_trace_data(culprit))
+        if culprit.service != service:
+            draft.add(
+                TRACE_BELOW_ALERT,
+                "trace_path",
+                f"the alert fired on {service}; the requests show the time going into {culprit.service}, "
+                f"{_hops(culprit.path)} down ({' -> '.join(culprit.path)})",
+                path=list(culprit.path),
+                trace_id=culprit.trace_ids[0] if culprit.trace_ids else "",
+                link=culprit.link,
+            )
+    for draft in drafts:
+        if draft.service in culprit.path[:-1] and draft.service != culprit.service:
+            draft.add(
+                TRACE_CALLER_PENALTY,
+                "trace",
+                f"traces show {draft.service}'s own work unchanged; its requests wait on {culprit.service}",
+                **_trace_data(culprit),
+            )
+
+
+def _hops(path: Sequence[str]) -> str:
+    hops = max(len(path) - 1, 1)
+    return f"{hops} hop{'s' if hops > 1 else ''}"
+
+
+def _trace_text(finding: TraceFinding) -> str:
+    where = f"{finding.service} ({finding.operation})"
+    if finding.kind == "latency":
+        return (
+            f"traces: {where} spends {finding.after * 1000:.0f} ms of its own time per request, "
+            f"{finding.before * 1000:.0f} ms before; the deepest span that changed"
+        )
+    return f"traces: {finding.after:.0%} of {where} spans fail, {finding.before:.0%} before; the deepest that changed"
+
+
+def _trace_data(finding: TraceFinding) -> dict[str, Any]:
+    return {
+        "service": finding.service,
+        "operation": finding.operation,
+        "signal": finding.kind,
+        "before": round(finding.before, 4),
+        "after": round(finding.after, 4),
+        "trace_ids": list(finding.trace_ids),
+        "trace_id": finding.trace_ids[0] if finding.trace_ids else "",
+        "link": finding.link,
+        "path": list(finding.path),
+        "spans_compared": list(finding.spans_compared),
+    }
+
+
+def _log_evidence(drafts: list[Draft], findings: Sequence[LogFinding]) -> None:
+    """New or surging error patterns on a hypothesis' service support it; so do callers' errors naming it."""
+    alarming = [f for f in findings if f.level.lower() in ALARMING_LEVELS and f.kind != "error_count"]
+    for draft in drafts:
+        own = [f for f in alarming if f.service == draft.service]
+        if own:
+            best = max(own, key=lambda f: f.score)
+            draft.add(
+                LOG_WEIGHT,
+                "logs",
+                f"{'new' if best.kind == 'new_pattern' else 'surging'} {best.level} log pattern on {draft.service}: "
+                f'"{best.pattern}" ({best.before} before, {best.after} after)',
+                pattern=best.pattern,
+                example=best.example,
+                link=best.link,
+                before=best.before,
+                after=best.after,
+            )
+        naming = [f for f in alarming if f.service != draft.service and draft.service in f"{f.pattern} {f.example}"]
+        if naming:
+            best = max(naming, key=lambda f: f.score)
+            draft.add(
+                LOG_MENTION_WEIGHT,
+                "logs",
+                f'{best.service} logs "{best.pattern}", naming {draft.service}',
+                pattern=best.pattern,
+                example=best.example,
+                link=best.link,
+            )

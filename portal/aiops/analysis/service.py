@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from portal.aiops.analysis.hypotheses import ChangeFact, Draft, SimilarIncident, rank_hypotheses
+from portal.aiops.analysis.logs import LogFinding, log_findings
 from portal.aiops.analysis.signals import Onset, Trend, service_onsets
+from portal.aiops.analysis.traces import TraceFinding, trace_findings_safe
 from portal.aiops.knowledge import incident_text, similar_documents
 from portal.aiops.models import Hypothesis
 from portal.catalog.models import Environment, Service
@@ -24,6 +27,7 @@ from portal.remediation.models import ActionRequest, Runbook
 from portal.remediation.services import action_request
 
 LOOKBACK = 3 * 3600.0
+logger = logging.getLogger(__name__)
 SUGGEST_SCALE_OUT_REPLICAS = 2  # extra replicas for headroom while a rollback lands
 
 
@@ -73,8 +77,17 @@ def _similar(incident: Incident) -> list[SimilarIncident]:
     return out
 
 
-def gather(incident: Incident, *, now: float) -> tuple[list[Onset], list[Trend], list[Service]]:
-    """Onsets and trends on the incident's services and their dependencies."""
+@dataclass
+class Gathered:
+    onsets: list[Onset]
+    trends: list[Trend]
+    services: list[Service]
+    traces: list[TraceFinding] = field(default_factory=list)
+    logs: list[LogFinding] = field(default_factory=list)
+
+
+def gather(incident: Incident, *, now: float) -> Gathered:
+    """Onsets and trends on the incident's services and their dependencies; then traces and logs around them."""
     services = list(incident.services.all()) or [incident.service]
     for service in list(services):
         services.extend(d for d in service.dependencies.all() if d not in services)
@@ -85,7 +98,29 @@ def gather(incident: Incident, *, now: float) -> tuple[list[Onset], list[Trend],
         found, found_trends = service_onsets(service.name, start=split - LOOKBACK, split=split, end=now)
         onsets += found
         trends += found_trends
-    return onsets, trends, services
+    first = min((o.started_at for o in onsets), default=split)
+    traces = trace_findings_safe(incident.service.name, split=min(first, split), end=now)
+    for culprit in Service.objects.filter(name__in=[f.service for f in traces if f.culprit]).exclude(
+        pk__in=[s.pk for s in services]
+    ):  # a culprit deeper than the direct dependencies: its signals and changes count too
+        services.append(culprit)
+        found, found_trends = service_onsets(culprit.name, start=split - LOOKBACK, split=split, end=now)
+        onsets += found
+        trends += found_trends
+    names = [s.name for s in services]
+    return Gathered(
+        onsets, trends, services, traces, _logs(names, start=split - LOOKBACK, split=min(first, split), end=now)
+    )
+
+
+def _logs(services: list[str], *, start: float, split: float, end: float) -> list[LogFinding]:
+    try:
+        return log_findings(services, start=start, split=split, end=end)
+    except IntegrationError:
+        return []  # the analysis goes on without log evidence
+    except Exception:  # a fault in log mining must not cost the incident its analysis
+        logger.exception("log evidence failed; analysing without it")
+        return []
 
 
 @transaction.atomic
@@ -94,7 +129,8 @@ def incident_analyse(incident_id: int, *, now: float | None = None) -> list[Hypo
     incident = Incident.objects.select_related("service").get(pk=incident_id)
     now = now if now is not None else time.time()
     started = time.monotonic()
-    onsets, trends, services = gather(incident, now=now)
+    gathered = gather(incident, now=now)
+    onsets, trends, services = gathered.onsets, gathered.trends, gathered.services
     first = min((o.started_at for o in onsets), default=incident.started_at.timestamp())
     changes = _changes(services, first - 6 * 3600, first + 300)
     similar = _similar(incident)
@@ -105,12 +141,15 @@ def incident_analyse(incident_id: int, *, now: float | None = None) -> list[Hypo
         changes=changes,
         similar=similar,
         dependencies=_dependencies(services),
+        traces=gathered.traces,
+        logs=gathered.logs,
     )
     run = (incident.hypotheses.aggregate(n=Max("analysis"))["n"] or 0) + 1
     stored = [_store(incident, draft, rank, run) for rank, draft in enumerate(drafts[:5], start=1)]
     elapsed = time.monotonic() - started
     ANALYSIS_SECONDS.observe(elapsed)
     _timeline(incident, stored, onsets, changes, elapsed)
+    _timeline_traces(incident, gathered.traces)
     if stored and incident.state == IncidentState.OPEN:
         _suggest_actions(incident, stored[0])
     return stored
@@ -168,6 +207,24 @@ def _timeline(
         message=message,
         data={"hypotheses": [h.pk for h in stored]},
     )
+
+
+def _timeline_traces(incident: Incident, findings: list[TraceFinding]) -> None:
+    for found in [f for f in findings if f.culprit]:
+        change = (
+            f"own time {found.before * 1000:.0f} ms -> {found.after * 1000:.0f} ms"
+            if found.kind == "latency"
+            else f"failing {found.before:.0%} -> {found.after:.0%}"
+        )
+        timeline_add(
+            incident,
+            kind=TimelineKind.ANOMALY,
+            actor="portal",
+            at=datetime.fromtimestamp(found.first_seen, UTC) if found.first_seen else None,
+            message=f"traces: {found.service} ({found.operation}) {change}, along {' -> '.join(found.path)}",
+            data={"trace_ids": list(found.trace_ids), "link": found.link, "path": list(found.path)},
+            dedupe_key=f"trace:{found.service}:{found.operation}:{found.kind}",
+        )
 
 
 def _suggest_actions(incident: Incident, top: Hypothesis) -> list[ActionRequest]:

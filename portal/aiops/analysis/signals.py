@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from portal.integrations.errors import IntegrationError
-from portal.integrations.metrics import Query, Signal, metrics
+from portal.integrations.metrics import MetricsSource, Query, Signal, metrics
 
 STEP = 60.0
 WATCHED: tuple[tuple[str, Query], ...] = ()  # built per service below
@@ -72,12 +72,15 @@ def onset(times: np.ndarray, values: np.ndarray, *, split: float) -> tuple[int, 
     return None
 
 
-def service_onsets(service: str, *, start: float, split: float, end: float) -> tuple[list[Onset], list[Trend]]:
+def service_onsets(
+    service: str, *, start: float, split: float, end: float, source: MetricsSource | None = None
+) -> tuple[list[Onset], list[Trend]]:
     """Onsets of every watched signal of a service, and its memory trend, over [start, end]."""
     onsets, trends = [], []
+    source = source or metrics()
     for name, query in watched(service):
         try:
-            series = metrics().range(query, start=start, end=end, step=STEP)
+            series = source.range(query, start=start, end=end, step=STEP)
         except IntegrationError:
             continue
         if not series:

@@ -38,7 +38,9 @@ class ServiceProfile:
 @dataclass(frozen=True)
 class Scenario:
     """A scripted fault. memory-leak: after `start`, memory climbs; GC pressure slows requests; OOM kills.
-    cpu-regression: after `start`, every request costs `factor` times the CPU (an inefficient release)."""
+    cpu-regression: after `start`, every request costs `factor` times the CPU (an inefficient release).
+    dependency-slowdown: after `start`, every request to the service takes `added_latency` seconds more (a slow
+    query, a saturated pool); every caller up the dependency graph waits for it on the requests that call it."""
 
     kind: str
     service: str
@@ -46,6 +48,16 @@ class Scenario:
     leak_bytes_per_hour: float = 0.5 * GIB
     end: float | None = None  # when the fix (a rollback) landed; fresh pods from then on
     factor: float = 6.0  # cpu-regression only
+    added_latency: float = 0.5  # dependency-slowdown only: seconds added to each request to the service
+
+
+@dataclass(frozen=True)
+class Call:
+    """An edge of the dependency graph: `share` of the caller's requests make one call to the callee."""
+
+    caller: str
+    callee: str
+    share: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,10 @@ class Fleet:
     step: float = 60.0
     seed: int = 7
     scenarios: tuple[Scenario, ...] = field(default_factory=tuple)
+    calls: tuple[Call, ...] = field(default_factory=tuple)  # the dependency graph: who calls whom, how often
+
+    def callees(self, service: str) -> list[Call]:
+        return [call for call in self.calls if call.caller == service]
 
     def profile(self, service: str) -> ServiceProfile:
         for profile in self.services:
@@ -156,10 +172,14 @@ def _simulate(fleet: Fleet, service: str, pod_index: int, horizon: float) -> Pod
     error_ratio = profile.error_ratio * _smooth_noise(rng, n, 0.05) + 0.08 * pressure**3 + 0.5 * restart_steps
     error_ratio = np.clip(error_ratio, 0, 1)
     requests_step = rps * fleet.step
-    bucket_steps = np.vstack(
-        [requests_step * _log_normal_cdf(b, median, profile.latency_sigma) for b in LATENCY_BUCKETS]
-    )
+    shares = np.vstack([_log_normal_cdf(b, median, profile.latency_sigma) for b in LATENCY_BUCKETS])
     mean_latency = median * math.exp(profile.latency_sigma**2 / 2)
+    for live, delays in _delay_segments(fleet, service, times):
+        shares[:, live] = np.vstack(
+            [_delayed_cdf(b, delays, median[live], profile.latency_sigma) for b in LATENCY_BUCKETS]
+        )
+        mean_latency[live] += sum(seconds * p for seconds, p in delays)
+    bucket_steps = requests_step * shares
     cpu_step = (0.02 + profile.cpu_per_rps * rps * (1 + pressure)) * _cpu_factor(fleet, profile, times) * fleet.step
     return PodSeries(
         times=times,
@@ -172,6 +192,71 @@ def _simulate(fleet: Fleet, service: str, pod_index: int, horizon: float) -> Pod
         restarts=np.cumsum(restart_steps),
         median_latency=median,
     )
+
+
+Delays = tuple[tuple[float, float], ...]  # (seconds waited beyond the usual, probability); probabilities sum to 1
+NO_DELAY: Delays = ((0.0, 1.0),)
+MAX_CALL_DEPTH = 8  # a cycle in the catalog must not recurse forever
+
+
+def slowdowns_live(fleet: Fleet, at: float) -> dict[str, float]:
+    """Seconds added to each request of each service by the dependency-slowdown scenarios live at `at`."""
+    slow: dict[str, float] = {}
+    for scenario in fleet.scenarios:
+        if scenario.kind == "dependency-slowdown" and scenario.start <= at < (scenario.end or math.inf):
+            slow[scenario.service] = slow.get(scenario.service, 0.0) + scenario.added_latency
+    return slow
+
+
+def request_delays(fleet: Fleet, service: str, slow: dict[str, float], depth: int = 0) -> Delays:
+    """How long a request to `service` waits beyond its usual latency, as a distribution over its call tree."""
+    out: dict[float, float] = {slow.get(service, 0.0): 1.0}
+    if depth >= MAX_CALL_DEPTH:
+        return tuple(out.items())
+    for call in fleet.callees(service):
+        below = request_delays(fleet, call.callee, slow, depth + 1)
+        if below == NO_DELAY:
+            continue
+        mixed = {0.0: 1 - call.share}
+        for seconds, p in below:
+            mixed[seconds] = mixed.get(seconds, 0.0) + call.share * p
+        out = _convolve(out, mixed)
+    return tuple(sorted((seconds, p) for seconds, p in out.items() if p > 1e-9))
+
+
+def _convolve(a: dict[float, float], b: dict[float, float]) -> dict[float, float]:
+    out: dict[float, float] = {}
+    for x, p in a.items():
+        for y, q in b.items():
+            out[round(x + y, 9)] = out.get(round(x + y, 9), 0.0) + p * q
+    return out
+
+
+def _delay_segments(fleet: Fleet, service: str, times: Array) -> list[tuple[NDArray[np.bool_], Delays]]:
+    """Steps that share the same live slowdowns, with what a request to the service waits during them."""
+    slowdowns = [s for s in fleet.scenarios if s.kind == "dependency-slowdown"][:62]
+    if not slowdowns:
+        return []
+    keys = np.zeros(len(times), dtype=np.int64)
+    for k, scenario in enumerate(slowdowns):
+        live = (times >= scenario.start) & (times < (scenario.end if scenario.end is not None else np.inf))
+        keys |= live.astype(np.int64) << k
+    segments = []
+    for key in np.unique(keys[keys > 0]):
+        first = int(np.argmax(keys == key))
+        delays = request_delays(fleet, service, slowdowns_live(fleet, float(times[first])))
+        if delays != NO_DELAY:
+            segments.append((keys == key, delays))
+    return segments
+
+
+def _delayed_cdf(bound: float, delays: Delays, median: Array, sigma: float) -> Array:
+    """Share of requests at or under `bound` when each waits a delay drawn from `delays` on top of its own time."""
+    out = np.zeros_like(median)
+    for seconds, p in delays:
+        if bound > seconds:
+            out += p * _log_normal_cdf(bound - seconds, median, sigma)
+    return out
 
 
 def _cpu_factor(fleet: Fleet, profile: ServiceProfile, times: Array) -> Array:
