@@ -32,6 +32,8 @@ POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "Rollout": ("spec", "template"),
 }
+# Objects that create other labelled objects from a template of their own: a CronJob's Jobs take jobTemplate's labels.
+OBJECT_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {"CronJob": ("spec", "jobTemplate")}
 
 
 def label_value_valid(value: str) -> bool:
@@ -63,13 +65,14 @@ def _dig(obj: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def missing_labels(obj: Mapping[str, Any]) -> list[str]:
-    """What a Kubernetes object lacks: 'metadata.labels[KEY]' or 'spec.template.metadata.labels[KEY]' per gap."""
+    """What an object lacks: 'metadata.labels[KEY]', or the same under its pod (or job) template, per gap."""
     gaps: list[str] = []
     labels = _dig(obj, ("metadata", "labels")) or {}
     gaps += [f"metadata.labels[{key}]" for key in REQUIRED if not labels.get(key)]
-    template_path = POD_TEMPLATE_PATHS.get(str(obj.get("kind", "")))
-    if template_path is not None:
-        pod_labels = _dig(obj, (*template_path, "metadata", "labels")) or {}
-        where = ".".join(template_path)
-        gaps += [f"{where}.metadata.labels[{key}]" for key in REQUIRED if not pod_labels.get(key)]
+    kind = str(obj.get("kind", ""))
+    for template_path in (OBJECT_TEMPLATE_PATHS.get(kind), POD_TEMPLATE_PATHS.get(kind)):
+        if template_path is not None:
+            template_labels = _dig(obj, (*template_path, "metadata", "labels")) or {}
+            where = ".".join(template_path)
+            gaps += [f"{where}.metadata.labels[{key}]" for key in REQUIRED if not template_labels.get(key)]
     return gaps

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from portal.core.errors import ApplicationError, NotFound
 from portal.core.permissions import require_write_owned_by
 from portal.finops import selectors
 from portal.finops.models import RightsizingRecommendation
+from portal.integrations.errors import IntegrationError
 from portal.remediation.models import Runbook
 from portal.remediation.services import action_request
 
@@ -33,19 +35,27 @@ class CostApi(APIView):
         operation_id="finops_costs",
         tags=["finops"],
         responses={200: dict},
-        description="?days=30&group_by=team|service|environment",
+        description=(
+            "?days=30&group_by=team|service|environment|cost_centre. Grouped by the workloads' standard labels; "
+            "cost of workloads without the label is under the key 'unlabelled', and `unlabelled` lists them."
+        ),
     )
     def get(self, request: Request) -> Response:
         group_by = request.query_params.get("group_by", "service")
-        if group_by not in ("team", "service", "environment"):
-            raise ApplicationError("group_by must be team, service or environment.", fields={"group_by": ["unknown"]})
+        if group_by not in selectors.GROUP_LABELS:
+            raise ApplicationError(
+                "group_by must be team, service, environment or cost_centre.", fields={"group_by": ["unknown"]}
+            )
         days = _days(request)
         return Response(
             {
                 "days": days,
                 "group_by": group_by,
+                "label": selectors.GROUP_LABELS[group_by],
                 **selectors.cost_total(days=days),
                 "daily": selectors.cost_by_day(days=days, group_by=group_by),
+                "totals": selectors.cost_by_label(days=days, group_by=group_by),
+                "unlabelled": selectors.cost_unlabelled(days=days),
             }
         )
 
@@ -157,3 +167,42 @@ class BillImportApi(APIView):
             )
         source = request.query_params.get("source") or "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
         return Response(bill_import(text=text, source=source[:200]), status=status.HTTP_201_CREATED)
+
+
+class CostDashboardApi(APIView):
+    @extend_schema(
+        operation_id="finops_cost_dashboard",
+        tags=["finops"],
+        responses={200: dict},
+        description="The Grafana dashboard (JSON model) of cost per team, service and cost centre over time.",
+    )
+    def get(self, request: Request) -> Response:
+        from portal.finops.dashboards import cost_dashboard
+
+        return Response(cost_dashboard())
+
+
+class CostDashboardProvisionApi(APIView):
+    @extend_schema(
+        operation_id="finops_cost_dashboard_provision",
+        request=None,
+        tags=["finops"],
+        responses={200: dict, 409: OpenApiResponse(description="Grafana is not configured")},
+    )
+    def post(self, request: Request) -> Response:
+        from portal.core.permissions import require_platform_admin
+        from portal.finops.services import cost_dashboard_provision
+
+        require_platform_admin(request.user, what="provision the cost dashboard")
+        if not settings.GRAFANA_URL:
+            raise ApplicationError(
+                "Grafana is not configured: set GRAFANA_URL and GRAFANA_TOKEN.",
+                fields={"GRAFANA_URL": ["unset"]},
+                status_code=409,
+                code="not_configured",
+            )
+        try:
+            answer = cost_dashboard_provision(actor=request.user)
+        except IntegrationError as exc:
+            raise ApplicationError(exc.message, status_code=502, code="grafana_error") from exc
+        return Response({"uid": answer.get("uid"), "url": answer.get("url"), "version": answer.get("version")})

@@ -16,6 +16,11 @@ class WorkloadResources(models.Model):
     cpu_limit = models.FloatField(null=True, blank=True)
     memory_request = models.FloatField(help_text="bytes")
     memory_limit = models.FloatField(null=True, blank=True)
+    labels = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The labels its manifests carry (portal/core/labels.py); costs roll up by them.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["service", "environment", "container"], name="unique_workload")]
@@ -37,6 +42,9 @@ class CostRecord(models.Model):
     requests = models.FloatField(default=0, help_text="Requests served that day.")
     cpu_usage = models.FloatField(default=0, help_text="Average cores used.")
     memory_usage = models.FloatField(default=0, help_text="Average bytes used.")
+    labels = models.JSONField(
+        default=dict, blank=True, help_text="The workload's labels that day: what the roll-ups group by."
+    )
 
     class Meta:
         ordering = ["-day", "service"]

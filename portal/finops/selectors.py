@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Sum
+from django.db.models import Avg, Sum, TextField, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, NullIf
 
+from portal.core import labels
 from portal.finops.models import CostRecord, RightsizingRecommendation, WorkloadResources
 from portal.finops.services import monthly_cost
 
 OFF_HOURS_SHARE = 128 / 168  # nights and weekends: hours a week a dev or staging environment need not run
 IDLE_RPS = 0.05
+UNLABELLED = "unlabelled"  # the bucket of cost whose workload lacked the label grouped by
+GROUP_LABELS = {
+    "team": labels.TEAM,
+    "service": labels.SERVICE,
+    "environment": labels.ENVIRONMENT,
+    "cost_centre": labels.COST_CENTRE,
+}
 OVERPROVISIONED = 0.25  # usage under a quarter of the request
 
 
@@ -19,16 +29,61 @@ def _since(days: int) -> date:
     return datetime.now(UTC).date() - timedelta(days=days)
 
 
+def _label_key(group_by: str) -> Coalesce:
+    """The workload's label for the dimension, or UNLABELLED when it carried none."""
+    label = GROUP_LABELS[group_by]
+    text = TextField()
+    return Coalesce(
+        NullIf(KeyTextTransform(label, "labels"), Value("", text)), Value(UNLABELLED, text), output_field=text
+    )
+
+
 def cost_by_day(*, days: int, group_by: str) -> list[dict[str, Any]]:
-    """Daily cost per team or service (rows: day, key, cost)."""
-    field = {"team": "team__name", "service": "service__name", "environment": "environment__name"}[group_by]
+    """Daily cost per team, service, environment or cost centre, read from the workloads' labels (day, key, cost)."""
     rows = (
         CostRecord.objects.filter(day__gte=_since(days))
-        .values("day", field)
+        .annotate(key=_label_key(group_by))
+        .values("day", "key")
         .annotate(cost=Sum("total"))
-        .order_by("day", field)
+        .order_by("day", "key")
     )
-    return [{"day": r["day"], "key": r[field], "cost": round(r["cost"], 4)} for r in rows]
+    return [{"day": r["day"], "key": r["key"], "cost": round(r["cost"], 4)} for r in rows]
+
+
+def cost_by_label(*, days: int, group_by: str) -> list[dict[str, Any]]:
+    """Cost over the window per label value, largest first, with its share of the total."""
+    rows = (
+        CostRecord.objects.filter(day__gte=_since(days))
+        .annotate(key=_label_key(group_by))
+        .values("key")
+        .annotate(cost=Sum("total"))
+        .order_by("-cost", "key")
+    )
+    total = sum(r["cost"] for r in rows) or 1.0
+    return [{"key": r["key"], "cost": round(r["cost"], 4), "share": round(r["cost"] / total, 4)} for r in rows]
+
+
+def cost_unlabelled(*, days: int) -> dict[str, Any]:
+    """What escaped the labels: each workload whose cost carried not every standard label, and what it lacked."""
+    rows = (
+        CostRecord.objects.filter(day__gte=_since(days))
+        .values("service__name", "environment__name", "labels")
+        .annotate(cost=Sum("total"))
+        .order_by("service__name", "environment__name")
+    )
+    items = []
+    for row in rows:
+        missing = [key for key in labels.REQUIRED if not (row["labels"] or {}).get(key)]
+        if missing:
+            items.append(
+                {
+                    "service": row["service__name"],
+                    "environment": row["environment__name"],
+                    "cost": round(row["cost"], 4),
+                    "missing_labels": missing,
+                }
+            )
+    return {"cost": round(sum(i["cost"] for i in items), 2), "workloads": items}
 
 
 def cost_total(*, days: int) -> dict[str, Any]:

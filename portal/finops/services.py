@@ -13,7 +13,8 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from portal.catalog.models import Environment, Service
+from portal.catalog.models import Environment, Origin, Service, ServiceEnvironment
+from portal.core import labels
 from portal.finops.allocation import ContainerUsage, container_allocation
 from portal.finops.models import CostRecord, RightsizingRecommendation, WorkloadResources
 from portal.finops.prices import DEFAULT_PRICES
@@ -29,12 +30,28 @@ HOURS_PER_MONTH = 730
 TIER_REQUESTS = {1: (0.5, 512 * MIB, 1024 * MIB), 2: (0.25, 256 * MIB, 512 * MIB), 3: (0.1, 128 * MIB, 256 * MIB)}
 
 
+def workload_labels(service: Service, placement: ServiceEnvironment) -> dict[str, str]:
+    """The labels the portal writes on a workload it deploys (Argo CD or golden path); {} when it writes none."""
+    if not (placement.argocd_app_name or service.origin == Origin.GOLDEN_PATH):
+        return {}
+    try:
+        return labels.standard_labels(
+            service=service.name,
+            team=service.owner.name,
+            environment=placement.environment.name,
+            cost_centre=service.owner.cost_centre,
+        )
+    except ValueError:  # a name Kubernetes would refuse as a label value: the workload cannot carry it
+        return {}
+
+
 def workloads_default(service: Service) -> list[WorkloadResources]:
     """Give a service the requests its golden path would have set, for every environment it runs in."""
     cpu, memory, limit = TIER_REQUESTS.get(service.tier, TIER_REQUESTS[3])
     replicas = {1: 3, 2: 2}.get(service.tier, 1)
     out = []
     for placement in service.placements.select_related("environment"):
+        written = workload_labels(service, placement)
         scale = 1.0 if placement.environment.kind == "prod" else 0.5
         workload, _ = WorkloadResources.objects.get_or_create(
             service=service,
@@ -46,8 +63,12 @@ def workloads_default(service: Service) -> list[WorkloadResources]:
                 "memory_request": memory * scale,
                 "cpu_limit": cpu * 4 * scale,
                 "memory_limit": limit * scale,
+                "labels": written,
             },
         )
+        if any(workload.labels.get(k) != v for k, v in written.items()):  # they follow the team's cost centre
+            workload.labels = {**workload.labels, **written}
+            workload.save(update_fields=["labels"])
         out.append(workload)
     return out
 
@@ -121,6 +142,7 @@ def _cost_day(service: Service, workload: WorkloadResources, day: date, usage: d
             "requests": usage.get("rps", 0.0) * 86400,
             "cpu_usage": usage.get("cpu", 0.0),
             "memory_usage": usage.get("memory", 0.0),
+            "labels": dict(workload.labels),
         },
     )
     return 1
@@ -439,3 +461,28 @@ def bill_import(*, text: str, source: str) -> dict[str, Any]:
         "billed": str(sum((v[0] for v in sums.values()), Decimal(0))),
         "effective": str(sum((v[1] for v in sums.values()), Decimal(0))),
     }
+
+
+def cost_dashboard_provision(*, actor: Any = None) -> dict[str, Any]:
+    """Create or replace the cost dashboard in Grafana (GRAFANA_URL), audited; raises IntegrationError."""
+    from portal.core.audit import audit_record
+    from portal.finops.dashboards import cost_dashboard
+    from portal.integrations.grafana import dashboard_provision
+
+    dashboard = cost_dashboard()
+    answer = dashboard_provision(
+        url=settings.GRAFANA_URL,
+        token=settings.GRAFANA_TOKEN,
+        dashboard=dashboard,
+        folder_uid=settings.GRAFANA_FOLDER_UID,
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="cost_dashboard_provisioned",
+            object_type="grafana.dashboard",
+            object_id=dashboard["uid"],
+            object_repr=dashboard["title"],
+            after={"url": answer.get("url"), "version": answer.get("version")},
+        )
+    return answer

@@ -14,8 +14,10 @@ from django.conf import settings
 
 from portal.catalog import services as catalog_services
 from portal.catalog.models import Environment, Origin, Service
+from portal.core import labels
 from portal.integrations.errors import IntegrationError
 from portal.integrations.source_control import SourceControl, source_control
+from portal.pipelines.selectors import pipelines_coordinates
 from portal.scaffolder.models import ScaffoldRun
 from portal.scaffolder.registry import GoldenPath, golden_path_get
 from portal.slo.services import slos_default_for
@@ -34,9 +36,11 @@ def template_context(path: GoldenPath, run: ScaffoldRun, *, repo_slug: str, repo
     known = {
         "scm": provider if provider in ("github", "gitlab") else "github",
         "scm_org": settings.SCM_OWNER,
+        **pipelines_coordinates(),  # the new service's CI calls the steps the portal publishes
         **run.parameters,
         "name": run.service_name,
         "owner": run.owner.name,
+        "cost_centre": run.owner.cost_centre or labels.UNASSIGNED,  # the team's, never the requester's choice
         "repo_slug": repo_slug,
         "repo_url": repo_url,
         "scm_provider": provider,
@@ -124,7 +128,15 @@ def application_manifest(run: ScaffoldRun, path: GoldenPath, environment: Enviro
         "metadata": {
             "name": f"{run.service_name}-{environment.name}",
             "namespace": "argocd",
-            "labels": {"backstage.io/kubernetes-id": run.service_name, "platform-portal/team": run.owner.name},
+            "labels": {
+                "backstage.io/kubernetes-id": run.service_name,
+                **labels.standard_labels(
+                    service=run.service_name,
+                    team=run.owner.name,
+                    environment=environment.name,
+                    cost_centre=run.owner.cost_centre,
+                ),
+            },
         },
         "spec": {
             "project": run.owner.name,

@@ -16,6 +16,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from portal.core import labels
 from tests.golden_paths.conftest import VARIANTS, Variant
 from tests.golden_paths.schemas import CUSTOM_RESOURCES
 from tests.golden_paths.support import (
@@ -203,3 +204,16 @@ def test_the_job_runs_on_its_schedule_without_overlap_and_pushes_its_outcome(
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     assert pod_spec(cronjob)["restartPolicy"] == "Never"
     assert env_vars["PUSHGATEWAY_URL"] == variant.context["pushgateway_url"]
+
+
+def test_every_object_carries_the_standard_labels_of_its_team_and_environment(
+    variant: Variant, manifests: dict[str, list[dict[str, Any]]]
+) -> None:
+    for env, documents in manifests.items():
+        expected = labels.standard_labels(
+            service=variant.context["name"], team=owner_name(variant), environment=env, cost_centre="unassigned"
+        )
+        for document in documents:
+            where = f"{env}: {document['kind']}/{document['metadata']['name']}"
+            assert labels.missing_labels(document) == [], where
+            assert {k: document["metadata"]["labels"][k] for k in expected} == expected, where
