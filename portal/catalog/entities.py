@@ -136,7 +136,11 @@ def group_entity(team: Team) -> Entity:
         spec["profile"] = profile
     if team.parent_id:
         spec["parent"] = group_ref(team.parent)  # type: ignore[arg-type]
-    annotations = {f"{ANNOTATION_PREFIX}/slack-channel": team.slack_channel} if team.slack_channel else {}
+    annotations = {
+        f"{ANNOTATION_PREFIX}/{key}": value
+        for key, value in (("slack-channel", team.slack_channel), ("cost-centre", team.cost_centre))
+        if value
+    }
     metadata = _metadata(team.name, team.title, team.description, annotations=annotations)
     return {"apiVersion": API_VERSION, "kind": "Group", "metadata": metadata, "spec": spec}
 

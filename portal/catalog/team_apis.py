@@ -28,6 +28,7 @@ class TeamOutput(serializers.Serializer):
     description = serializers.CharField()
     email = serializers.CharField()
     slack_channel = serializers.CharField()
+    cost_centre = serializers.CharField()
     parent = serializers.CharField(source="parent.name", allow_null=True, default=None)  # type: ignore[assignment]
     members = MemberOutput(source="memberships", many=True)
     created_at = serializers.DateTimeField()
@@ -40,6 +41,12 @@ class TeamInput(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     slack_channel = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    cost_centre = serializers.CharField(
+        max_length=63,
+        required=False,
+        allow_blank=True,
+        help_text="Finance's cost centre; every manifest the portal writes for the team carries it as a label.",
+    )
     parent = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True
     )

@@ -66,3 +66,26 @@ def test_systems_and_resources_belong_to_teams(owner: User, outsider: User) -> N
     assert client.delete("/api/v1/catalog/resources/ledger-db").status_code == 204
     assert not Resource.objects.exists()
     assert System.objects.get().owner.name == "payments"
+
+
+def test_a_team_admin_sets_the_cost_centre_and_backstage_sees_it(team_admin: User, owner: User) -> None:
+    assert client_for(owner).patch(f"{URL}/payments", {"cost_centre": "CC-4100"}, format="json").status_code == 403
+    response = client_for(team_admin).patch(f"{URL}/payments", {"cost_centre": "CC-4100"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["cost_centre"] == "CC-4100"
+    assert AuditEvent.objects.filter(object_type="core.team", action="update").latest("id").after["cost_centre"] == (
+        "CC-4100"
+    )
+    group = next(
+        e
+        for e in client_for(owner).get("/api/v1/catalog/entities").json()["items"]
+        if e["kind"] == "Group" and e["metadata"]["name"] == "payments"
+    )
+    assert group["metadata"]["annotations"]["platform-portal/cost-centre"] == "CC-4100"
+
+
+def test_a_cost_centre_kubernetes_would_refuse_as_a_label_is_refused(team_admin: User) -> None:
+    response = client_for(team_admin).patch(f"{URL}/payments", {"cost_centre": "CC 4100/finance"}, format="json")
+    assert response.status_code == 400
+    assert "cost_centre" in response.json()["error"]["fields"]
+    assert Team.objects.get(name="payments").cost_centre == ""
