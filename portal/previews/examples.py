@@ -20,7 +20,7 @@ def example_spec(provider: str = "github") -> PreviewSpec:
         provider=provider,
         repository="acme/payments-api" if provider == "github" else "acme/payments/payments-api",
         repo_url=f"https://{provider}.com/acme/payments-api",
-        image="registry.example.com/acme/payments-api",
+        image="ghcr.io/example-org/payments-api",
         gitlab_project="4242" if provider == "gitlab" else "",
     )
 

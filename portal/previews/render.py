@@ -205,6 +205,16 @@ def workload(spec: PreviewSpec, pull: PullRequestRef, *, replicas: int) -> Obj:
             "limits": {"cpu": _quantity_cpu(spec.cpu * 2), "memory": _quantity_memory(spec.memory_gib)},
         },
         "env": [{"name": "PREVIEW_PULL_REQUEST", "value": str(pull.number)}],
+        "ports": [{"name": "http", "containerPort": 8080}],
+        # The golden paths' conventions, so the platform's cluster policies admit previews too.
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 5},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10},
+        "securityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
     }
     return {
         "apiVersion": "apps/v1",
@@ -213,7 +223,10 @@ def workload(spec: PreviewSpec, pull: PullRequestRef, *, replicas: int) -> Obj:
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": selector},
-            "template": {"metadata": {"labels": {**labels, **selector}}, "spec": {"containers": [container]}},
+            "template": {
+                "metadata": {"labels": {**labels, **selector}},
+                "spec": {"securityContext": {"runAsNonRoot": True}, "containers": [container]},
+            },
         },
     }
 
