@@ -97,19 +97,7 @@ def cluster_namespace_delete(namespace: str) -> str:
     if not applies_locally(target):
         return "Argo CD deletes the Application's resources (resources finalizer) once the files are gone"
     assert isinstance(target, LocalCluster)
-    # The Cluster adapter has no delete yet; the local model's state is a list we may edit under its lock.
-    with target._state() as items:
-        before = len(items)
-        items[:] = [obj for obj in items if not _in_namespace(obj, namespace)]
-        removed = before - len(items)
-    return f"deleted namespace {namespace} ({removed} objects)"
-
-
-def _in_namespace(obj: Obj, namespace: str) -> bool:
-    meta = obj.get("metadata") or {}
-    if obj.get("kind") == "Namespace":
-        return bool(meta.get("name") == namespace)
-    return bool(meta.get("namespace") == namespace)
+    return f"deleted namespace {namespace} ({target.namespace_delete(namespace)} objects)"
 
 
 def cluster_objects(namespace: str) -> list[Obj]:
@@ -117,5 +105,4 @@ def cluster_objects(namespace: str) -> list[Obj]:
     target = cluster()
     if not isinstance(target, LocalCluster):
         return []
-    with target._state() as items:
-        return [obj for obj in items if _in_namespace(obj, namespace)]
+    return target.namespace_objects(namespace)

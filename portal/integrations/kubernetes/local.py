@@ -44,6 +44,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _in_namespace(obj: Obj, namespace: str) -> bool:
+    meta = obj.get("metadata") or {}
+    if obj.get("kind") == "Namespace":
+        return bool(meta.get("name") == namespace)
+    return bool(meta.get("namespace") == namespace)
+
+
 def _key(obj: Obj) -> tuple[str, str, str]:
     meta = obj["metadata"]
     return obj.get("kind", ""), meta.get("namespace", ""), meta["name"]
@@ -102,6 +109,18 @@ class LocalCluster(Cluster):
         with self._state() as items:
             added = {_key(obj) for obj in objects}
             items[:] = [obj for obj in items if _key(obj) not in added] + copy.deepcopy(list(objects))
+
+    def namespace_objects(self, namespace: str) -> list[Obj]:
+        """The Namespace object itself and everything in it."""
+        with self._state() as items:
+            return copy.deepcopy([obj for obj in items if _in_namespace(obj, namespace)])
+
+    def namespace_delete(self, namespace: str) -> int:
+        """Delete a namespace and everything in it, as deleting a Namespace does; idempotent. Returns what went."""
+        with self._state() as items:
+            before = len(items)
+            items[:] = [obj for obj in items if not _in_namespace(obj, namespace)]
+            return before - len(items)
 
     @staticmethod
     def _find(items: list[Obj], kind: str, namespace: str, name: str) -> Obj:
