@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "EnvironmentKindEnum": "portal.catalog.models.EnvironmentKind",
         "LifecycleEnum": "portal.catalog.models.Lifecycle",
         "TeamRoleEnum": "portal.core.models.TeamRole",
+        "ResourceRequestStateEnum": "portal.infra.models.RequestState",
     },
 }
 
@@ -241,6 +242,8 @@ CELERY_BEAT_SCHEDULE = {
     "scaffold-sweep": {"task": "portal.scaffolder.tasks.scaffold_runs_sweep_task", "schedule": 60.0},
     "actions-sweep": {"task": "portal.remediation.tasks.actions_sweep_task", "schedule": 60.0},
     "rightsizing": {"task": "portal.finops.tasks.rightsizing_compute_task", "schedule": 6 * 3600.0},
+    "infra-sweep": {"task": "portal.infra.tasks.resource_requests_sweep_task", "schedule": 30.0},
+    "previews-sweep": {"task": "portal.previews.tasks.previews_sweep_task", "schedule": 300.0},
 }
 
 # Adapters: each capability names its implementation; the local one is the default.
@@ -279,6 +282,42 @@ METRICS = (
         "OPTIONS": {"data_dir": str(DATA_DIR)},
     }
 )
+TRACES = (
+    {
+        "BACKEND": "portal.integrations.traces.tempo.TempoTraces",
+        "OPTIONS": {
+            "url": env("TEMPO_URL"),
+            "token": env("TEMPO_TOKEN"),
+            "org_id": env("TEMPO_ORG_ID"),
+            "timeout": float(env("TEMPO_TIMEOUT", "10")),
+        },
+    }
+    if env("TRACES_BACKEND", "sandbox") == "tempo"
+    else {"BACKEND": "portal.integrations.traces.sandbox.SandboxTraces", "OPTIONS": {"data_dir": str(DATA_DIR)}}
+)
+_LOGS_BACKEND = env("LOGS_BACKEND", "sandbox")
+LOGS = (
+    {
+        "BACKEND": "portal.integrations.logs.loki.LokiLogs",
+        "OPTIONS": {
+            "url": env("LOKI_URL", "http://127.0.0.1:3100"),
+            "token": env("LOKI_TOKEN"),
+            "username": env("LOKI_USERNAME"),  # Grafana Cloud: the stack's user id, with LOKI_TOKEN as password
+            "tenant": env("LOKI_TENANT"),  # X-Scope-OrgID on multi-tenant Loki
+            "timeout": float(env("LOKI_TIMEOUT", "15")),
+            "max_entries": envint("LOKI_MAX_ENTRIES", "5000"),
+        },
+    }
+    if _LOGS_BACKEND == "loki"
+    else {"BACKEND": "portal.integrations.logs.sandbox.CatalogSandboxLogs", "OPTIONS": {"data_dir": str(DATA_DIR)}}
+)
+LOGS_SERVICE_LABEL = env("LOGS_SERVICE_LABEL", "service")  # Loki 3 with OTLP ingestion names it service_name
+LOGS_LEVEL_LABEL = env("LOGS_LEVEL_LABEL", "level")  # or detected_level
+# Log cost: list prices of Grafana Cloud Logs (USD 0.50 per GB ingested); storage per GB-month of retained volume
+LOG_PRICE_INGEST_PER_GB = float(env("LOG_PRICE_INGEST_PER_GB", "0.50"))
+LOG_PRICE_STORAGE_PER_GB_MONTH = float(env("LOG_PRICE_STORAGE_PER_GB_MONTH", "0.10"))
+LOG_COMPRESSION_RATIO = float(env("LOG_COMPRESSION_RATIO", "1"))  # raw / stored bytes when storage is billed compressed
+LOG_RETENTION_DAYS = envint("LOG_RETENTION_DAYS", "30")  # the current default retention (limits_config.retention_period)
 EMBEDDINGS = (
     {
         "BACKEND": "portal.integrations.embeddings.openai.OpenAIEmbeddings",
@@ -356,7 +395,36 @@ WORKFLOWS_NAMESPACE = env("WORKFLOWS_NAMESPACE", "argo")
 REMEDIATION_EXECUTOR = env("REMEDIATION_EXECUTOR", "gitops")
 SCM_OWNER = env("SCM_OWNER", "acme")  # the organisation or group new repositories are created in
 GITOPS_REPOSITORY = env("GITOPS_REPOSITORY", "platform/gitops")
+# The shared CI/CD steps: published from PIPELINES_STEPS_DIR to this repository, one branch per version.
+PIPELINES_REPOSITORY = env("PIPELINES_REPOSITORY", f"{SCM_OWNER}/pipelines")
+PIPELINES_STEPS_DIR = Path(env("PIPELINES_STEPS_DIR", str(BASE_DIR / "portal" / "pipelines" / "steps")))
+# Preview environments per pull request: the GitOps branch they live on, time to live, working hours.
+PREVIEWS_GITOPS_BRANCH = env("PREVIEWS_GITOPS_BRANCH", "previews")
+PREVIEWS_GENERATOR = env("PREVIEWS_GENERATOR", "portal")  # portal: commit each Application; argocd: ApplicationSets
+PREVIEWS_TTL_HOURS = envint("PREVIEWS_TTL_HOURS", "72")  # since the last push; extendable through the API
+PREVIEWS_MAX_TTL_HOURS = envint("PREVIEWS_MAX_TTL_HOURS", "336")  # the furthest an extension may reach
+PREVIEWS_WORKING_HOURS = env("PREVIEWS_WORKING_HOURS", "08:00-20:00")  # outside them previews scale to zero
+PREVIEWS_WORKING_DAYS = env("PREVIEWS_WORKING_DAYS", "mon-fri")
+PREVIEWS_TIMEZONE = env("PREVIEWS_TIMEZONE", "UTC")
+PREVIEWS_WAKE_HOURS = envint("PREVIEWS_WAKE_HOURS", "2")  # a preview woken off-hours stays up this long
 GOLDEN_PATHS_DIR = Path(env("GOLDEN_PATHS_DIR", str(BASE_DIR / "templates")))
+# Resource requests: crossplane (claims committed to GITOPS_REPOSITORY) or terraform (module-call pull requests).
+INFRA_RENDERER = env("INFRA_RENDERER", "crossplane")
+INFRA_CROSSPLANE_GROUP = env("INFRA_CROSSPLANE_GROUP", "platform.acme.io")  # the XRDs' API group
+INFRA_CROSSPLANE_PROVIDER = env("INFRA_CROSSPLANE_PROVIDER", "aws")  # compositionSelector platform-portal/provider
+INFRA_CROSSPLANE_STORE_CONFIG = env("INFRA_CROSSPLANE_STORE_CONFIG", "vault")  # publishConnectionDetailsTo configRef
+INFRA_SECRET_STORE = env("INFRA_SECRET_STORE", "platform-secrets")  # the ClusterSecretStore ExternalSecrets read
+INFRA_TERRAFORM_MODULE_SOURCE = env(
+    "INFRA_TERRAFORM_MODULE_SOURCE",
+    "git::https://github.com/acme/platform-terraform-modules.git//modules/{kind}?ref=v1.0.0",
+)
+INFRA_TERRAFORM_REPOSITORY = env("INFRA_TERRAFORM_REPOSITORY", "{owner}/{team}-infrastructure")
+
+# Change risk: working hours and Friday evenings are judged in the owning team's timezone.
+CHANGE_RISK_DEFAULT_TIMEZONE = env("CHANGE_RISK_TIMEZONE", "UTC")
+CHANGE_RISK_TIMEZONES = dict(  # CHANGE_RISK_TEAM_TIMEZONES="payments=Europe/Berlin,search=America/New_York"
+    item.split("=", 1) for item in env("CHANGE_RISK_TEAM_TIMEZONES", "").split(",") if "=" in item
+)
 
 # Webhook secrets (or NAME_FILE). Unset means deliveries from that sender are refused.
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET")
