@@ -317,7 +317,7 @@ LOGS_LEVEL_LABEL = env("LOGS_LEVEL_LABEL", "level")  # or detected_level
 LOG_PRICE_INGEST_PER_GB = float(env("LOG_PRICE_INGEST_PER_GB", "0.50"))
 LOG_PRICE_STORAGE_PER_GB_MONTH = float(env("LOG_PRICE_STORAGE_PER_GB_MONTH", "0.10"))
 LOG_COMPRESSION_RATIO = float(env("LOG_COMPRESSION_RATIO", "1"))  # raw / stored bytes when storage is billed compressed
-LOG_RETENTION_DAYS = envint("LOG_RETENTION_DAYS", "30")  # the current default retention (limits_config.retention_period)
+LOG_RETENTION_DAYS = envint("LOG_RETENTION_DAYS", "30")  # today's default (limits_config.retention_period)
 EMBEDDINGS = (
     {
         "BACKEND": "portal.integrations.embeddings.openai.OpenAIEmbeddings",
