@@ -244,6 +244,7 @@ CELERY_BEAT_SCHEDULE = {
     "rightsizing": {"task": "portal.finops.tasks.rightsizing_compute_task", "schedule": 6 * 3600.0},
     "infra-sweep": {"task": "portal.infra.tasks.resource_requests_sweep_task", "schedule": 30.0},
     "previews-sweep": {"task": "portal.previews.tasks.previews_sweep_task", "schedule": 300.0},
+    "pipelines-rollouts-sweep": {"task": "portal.pipelines.tasks.rollouts_sweep_task", "schedule": 60.0},
 }
 
 # Adapters: each capability names its implementation; the local one is the default.
