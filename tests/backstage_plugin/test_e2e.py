@@ -1,4 +1,5 @@
-"""Backstage end to end: a real Backstage backend with our plugin modules creates services through a running portal."""
+"""Backstage end to end: a real Backstage backend with our plugin modules creates services, and requests resources
+for them, through a running portal."""
 
 from __future__ import annotations
 
@@ -79,6 +80,50 @@ def _run_backstage_e2e(base: str, token: str, result_file: Path) -> subprocess.C
     )
 
 
+def _assert_resources_requested(base: str, token: str, result: dict[str, Any]) -> None:
+    """Each kind the portal offers was requested through each resource-request template, provisioned without an
+    approval, and is now a catalog Resource of that kind that the service depends on."""
+    assert result["resourceTemplates"], "no template using platform-portal:resource:request under golden_paths/"
+    _, kinds = _get(f"{base}/api/v1/infra/kinds", token)
+    catalog_type = {kind["name"]: kind["catalog_type"] for kind in kinds}
+    assert sorted((r["template"], r["kind"]) for r in result["requested"]) == sorted(
+        (template, kind) for template in result["resourceKinds"] for kind in catalog_type
+    )
+    _, entities = _get(f"{base}/api/v1/catalog/entities", token)
+    by_ref = {f"{e['kind'].lower()}:default/{e['metadata']['name']}": e for e in entities["items"]}
+    for requested in result["requested"]:
+        output = requested["output"]
+        request_id = requested["request"]["id"]
+        status, request = _get(f"{base}/api/v1/infra/requests/{request_id}", token)
+        assert status == 200, request
+        assert (request["state"], request["kind"], request["service"], request["environment"]) == (
+            "succeeded",
+            requested["kind"],
+            requested["service"],
+            "dev",
+        ), request
+        assert request["approval_url"] == ""  # dev, default size: nobody had to approve it
+        assert request["requested_for"] == "user:default/mock"
+        steps = [(step["name"], step["state"]) for step in request["steps"]]
+        assert steps == [(name, "succeeded") for name in ("validate", "approval", "render", "deliver", "register")]
+        resource_name = f"{requested['name']}-dev"
+        assert request["resource_name"] == resource_name
+        entity_ref = f"resource:default/{resource_name}"
+        assert request["entity_ref"] == entity_ref
+        assert request["connection_secret"]["kubernetes_secret"].endswith(f"/{resource_name}-connection")
+        links = {link.get("title"): link for link in output["links"]}
+        assert links["Open in catalog"]["entityRef"] == entity_ref
+        assert links["Request status and log"]["url"] == request["run_url"]
+
+        status, resource = _get(f"{base}/api/v1/catalog/resources/{resource_name}", token)
+        assert status == 200, resource
+        assert (resource["type"], resource["owner"]) == (catalog_type[requested["kind"]], "payments")
+        _, service = _get(f"{base}/api/v1/catalog/services/{requested['service']}", token)
+        assert resource_name in service["resources"]
+        assert by_ref[entity_ref]["spec"]["type"] == catalog_type[requested["kind"]]
+        assert entity_ref in by_ref[f"component:default/{requested['service']}"]["spec"]["dependsOn"]
+
+
 @pytest.mark.timeout(720)
 def test_backstage_runs_each_action_template_and_the_portal_shows_the_new_services(tmp_path: Path) -> None:
     assert (PLUGIN / "node_modules").is_dir(), "run `make test` (it runs npm ci in backstage-plugin)"
@@ -114,6 +159,7 @@ def test_backstage_runs_each_action_template_and_the_portal_shows_the_new_servic
             assert run["golden_path"] == created["goldenPath"]
             assert run["requested_for"] == "user:default/mock"
             assert run["repo_url"] == service["repo_url"]
+        _assert_resources_requested(base, token, result)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)

@@ -1,15 +1,17 @@
 /**
  * End to end: a real Backstage backend (scaffolder + catalog, our two modules) runs each template that
  * uses portal:golden-path:run against a running portal, and the new services come back into the
- * catalog through the entity provider. Needs PORTAL_BASE_URL and PORTAL_TOKEN; tests/backstage_plugin/
- * test_e2e.py starts a portal and sets them.
+ * catalog through the entity provider. It also runs the resource-request template (the variant with
+ * platform-portal:resource:request) once per resource kind for a demo service in dev, and the new
+ * Resources come back into the catalog with the service depending on them. Needs PORTAL_BASE_URL and
+ * PORTAL_TOKEN; tests/backstage_plugin/test_e2e.py starts a portal and sets them.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBackstage } from './backend';
 import type { RunningBackstage } from './backend';
-import { findActionTemplates, formValues } from './templates';
+import { findActionTemplates, findResourceTemplates, formValues, resourceFormValues } from './templates';
 import type { ActionTemplate } from './templates';
 
 const PORTAL_BASE_URL = process.env.PORTAL_BASE_URL ?? '';
@@ -17,6 +19,9 @@ const PORTAL_TOKEN = process.env.PORTAL_TOKEN ?? '';
 const GOLDEN_PATHS_DIR = process.env.GOLDEN_PATHS_DIR ?? resolve(__dirname, '../../../golden_paths');
 const RESULT_FILE = process.env.E2E_RESULT_FILE;
 const RUN_ID = Date.now().toString(36).slice(-5);
+/** A demo service (owned by payments) and an environment whose small requests need no approval. */
+const RESOURCE_SERVICE = 'payments-api';
+const RESOURCE_ENVIRONMENT = 'dev';
 
 interface TaskEvent {
   type: string;
@@ -31,8 +36,26 @@ interface Created {
   output: Record<string, unknown>;
 }
 
+interface Requested {
+  template: string;
+  kind: string;
+  name: string;
+  service: string;
+  environment: string;
+  taskId: string;
+  /** The task's output: the template's links, and the action's outputs (entityRef, requestId, ...). */
+  output: Record<string, unknown>;
+  request: Record<string, unknown>;
+}
+
 const templates = findActionTemplates(GOLDEN_PATHS_DIR);
 const created: Created[] = [];
+const resourceTemplates = findResourceTemplates(GOLDEN_PATHS_DIR);
+/** Each resource-request template with each kind its form offers. */
+const resourceRuns = resourceTemplates.flatMap((template, i) =>
+  template.kinds.map(kind => [kind, template.name, template, i] as const),
+);
+const requested: Requested[] = [];
 let backstage: RunningBackstage;
 
 jest.setTimeout(300_000);
@@ -41,13 +64,26 @@ jest.setTimeout(300_000);
   beforeAll(async () => {
     backstage = await startBackstage(
       { baseUrl: PORTAL_BASE_URL, token: PORTAL_TOKEN },
-      templates.map(t => t.file),
+      [...templates, ...resourceTemplates].map(t => t.file),
     );
   });
 
   afterAll(async () => {
     if (RESULT_FILE)
-      writeFileSync(RESULT_FILE, JSON.stringify({ templates: templates.map(t => t.file), created }, null, 2));
+      writeFileSync(
+        RESULT_FILE,
+        JSON.stringify(
+          {
+            templates: templates.map(t => t.file),
+            created,
+            resourceTemplates: resourceTemplates.map(t => t.file),
+            resourceKinds: Object.fromEntries(resourceTemplates.map(t => [t.name, t.kinds])),
+            requested,
+          },
+          null,
+          2,
+        ),
+      );
     await backstage?.stop();
   });
 
@@ -98,6 +134,76 @@ jest.setTimeout(300_000);
     },
   );
 
+  it('finds resource-request templates that use platform-portal:resource:request, each offering every kind', async () => {
+    expect(resourceTemplates.length).toBeGreaterThan(0);
+    const kinds = (await portalJson('/api/v1/infra/kinds')) as { name: string }[];
+    for (const template of resourceTemplates)
+      expect({ [template.name]: [...template.kinds].sort() }).toEqual({
+        [template.name]: kinds.map(k => k.name).sort(),
+      });
+  });
+
+  it.each(resourceRuns)(
+    `requests a %s for ${RESOURCE_SERVICE} in ${RESOURCE_ENVIRONMENT} through the %s template`,
+    async (kind, _, template, index) => {
+      await eventually(
+        () => entity('template', template.name),
+        `template:default/${template.name} in the catalog`,
+      );
+      const name = `e2e-${kind}-${RUN_ID}${index ? `-${index}` : ''}`;
+      const resourceName = `${name}-${RESOURCE_ENVIRONMENT}`;
+      const values = resourceFormValues(template, {
+        kind,
+        name,
+        service: `component:default/${RESOURCE_SERVICE}`, // what the form's EntityPicker gives
+        environment: RESOURCE_ENVIRONMENT,
+      });
+
+      const taskId = await startTaskWith(template.name, values);
+      const { status, events } = await taskOutcome(taskId);
+
+      const completion = events.find(e => e.type === 'completion');
+      const log = events.filter(e => e.type === 'log').map(e => e.body.message ?? '');
+      expect({
+        status,
+        error: completion?.body.error?.message,
+        log: status === 'completed' ? [] : log,
+      }).toEqual({ status: 'completed', error: undefined, log: [] });
+      // The portal's request log, streamed into the task by the action.
+      expect(log.some(line => line.includes(`registered resource:default/${resourceName}`))).toBe(true);
+      const output = completion!.body.output ?? {};
+      const links = (output.links ?? []) as { title?: string; url?: string; entityRef?: string }[];
+      expect(links.find(l => l.entityRef)?.entityRef).toBe(`resource:default/${resourceName}`);
+      const statusUrl = links.find(l => l.title === 'Request status and log')?.url ?? '';
+      expect(statusUrl).toMatch(new RegExp(`/api/v1/infra/requests/[-0-9a-f]{36}$`));
+      // The link leads to the request in the portal, which says it is done, without an approval.
+      const requestId = statusUrl.split('/').pop()!;
+      const request = (await portalJson(`/api/v1/infra/requests/${requestId}`)) as Record<string, unknown>;
+      expect({
+        state: request.state,
+        kind: request.kind,
+        entity_ref: request.entity_ref,
+        approval_url: request.approval_url,
+      }).toEqual({
+        state: 'succeeded',
+        kind,
+        entity_ref: `resource:default/${resourceName}`,
+        approval_url: '',
+      });
+      delete request.log;
+      requested.push({
+        template: template.name,
+        kind,
+        name,
+        service: RESOURCE_SERVICE,
+        environment: RESOURCE_ENVIRONMENT,
+        taskId,
+        output,
+        request,
+      });
+    },
+  );
+
   it("previews a template in the editor's dry run through the portal, creating nothing", async () => {
     const template = templates[0]!;
     const name = `${serviceName(template)}-preview`;
@@ -133,6 +239,28 @@ jest.setTimeout(300_000);
       expect(component.spec.owner).toMatch(/payments/);
     }
   });
+
+  it('brings the requested resources into the catalog, with the service depending on each', async () => {
+    expect(requested.map(r => `${r.template} ${r.kind}`)).toEqual(resourceRuns.map(([k, t]) => `${t} ${k}`));
+    await backstage.catalogScheduler().triggerTask('platform-portal:refresh');
+    const refs = requested.map(r => String(r.request.entity_ref));
+    for (const ref of refs) {
+      const [kind, name] = [ref.split(':')[0]!, ref.split('/').pop()!];
+      const resource = await eventually(() => entity(kind, name), ref);
+      expect(resource.spec.owner).toMatch(/payments/);
+    }
+    // Relations are stitched after processing: wait until the service's entity shows every one.
+    const service = await eventually(
+      async () => {
+        const component = await entity('component', RESOURCE_SERVICE);
+        const relations = (component?.relations ?? []) as { type: string; targetRef: string }[];
+        const targets = new Set(relations.filter(r => r.type === 'dependsOn').map(r => r.targetRef));
+        return refs.every(ref => targets.has(ref)) ? component : undefined;
+      },
+      `component:default/${RESOURCE_SERVICE} dependsOn ${refs.join(', ')}`,
+    );
+    expect(service.spec.dependsOn).toEqual(expect.arrayContaining(refs));
+  });
 });
 
 function serviceName(template: ActionTemplate): string {
@@ -144,13 +272,14 @@ function serviceName(template: ActionTemplate): string {
 }
 
 async function startTask(template: ActionTemplate, name: string): Promise<string> {
+  return startTaskWith(template.name, formValues(template, name));
+}
+
+async function startTaskWith(templateName: string, values: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${backstage.baseUrl}/api/scaffolder/v2/tasks`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      templateRef: `template:default/${template.name}`,
-      values: formValues(template, name),
-    }),
+    body: JSON.stringify({ templateRef: `template:default/${templateName}`, values }),
   });
   const body = (await response.json()) as { id?: string };
   if (response.status !== 201 || !body.id)
@@ -175,6 +304,15 @@ async function taskOutcome(taskId: string): Promise<{ status: string; events: Ta
 
 async function entity(kind: string, name: string): Promise<any> {
   return getJson(`/api/catalog/entities/by-name/${kind}/default/${name}`);
+}
+
+async function portalJson(path: string): Promise<unknown> {
+  const response = await fetch(`${PORTAL_BASE_URL.replace(/\/+$/, '')}${path}`, {
+    headers: { Authorization: `Bearer ${PORTAL_TOKEN}` },
+  });
+  if (!response.ok)
+    throw new Error(`GET ${path} on the portal answered ${response.status}: ${await response.text()}`);
+  return response.json();
 }
 
 async function getJson(path: string): Promise<unknown> {
