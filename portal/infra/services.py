@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.catalog.models import Environment, Service
+from portal.core import runs
 from portal.core.audit import AuditContext, audit_record
 from portal.core.errors import ApplicationError, Conflict, Forbidden
 from portal.core.models import User
@@ -179,35 +179,9 @@ def request_log(request: ResourceRequest, message: str, *, step: str = "", level
     ResourceRequestLogLine.objects.create(request=request, step=step, level=level, message=message)
 
 
-def _abandoned(request: ResourceRequest) -> bool:
-    """A running request whose worker died: no progress for longer than a task may live."""
-    last = request.log_lines.order_by("-id").values_list("created_at", flat=True).first() or request.started_at
-    return last is not None and timezone.now() - last > timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-
-
-def _claim(request_id: Any) -> ResourceRequest | None:
-    """Move a pending request (or one abandoned by a dead worker) to running; None when not ours to run."""
-    with transaction.atomic():
-        request = ResourceRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id).first()
-        if request is None:
-            return None
-        abandoned = request.state == RequestState.RUNNING and _abandoned(request)
-        if not (request.state == RequestState.PENDING or abandoned):
-            return None
-        if abandoned:
-            request_log(request, "the worker running this stopped mid-step; resuming at that step", level="warning")
-            request.steps.filter(state=RequestState.RUNNING).update(state=RequestState.PENDING)
-        request.state = RequestState.RUNNING
-        request.attempts += 1
-        request.started_at = request.started_at or timezone.now()
-        request.error = ""
-        request.save(update_fields=["state", "attempts", "started_at", "error"])
-        return request
-
-
 def request_execute(request_id: Any) -> ResourceRequest | None:
     """Walk the steps from the first unfinished one; stop at a failure, a wait for approval or a rejection."""
-    request = _claim(request_id)
+    request = runs.claim(ResourceRequest, request_id, request_log)
     if request is None:
         return None
     request_log(request, f"started (attempt {request.attempts}): {request.kind} {request.resource_name}")
@@ -222,30 +196,13 @@ def request_execute(request_id: Any) -> ResourceRequest | None:
 
 
 def _step_execute(request: ResourceRequest, step: ResourceRequestStep) -> bool:
-    step.state, step.started_at, step.error = RequestState.RUNNING, timezone.now(), ""
-    step.attempts += 1
-    step.save()
-    request.current_step = step.name
-    ResourceRequest.objects.filter(pk=request.pk).update(current_step=step.name)
-    request_log(request, f"{step.name}: started", step=step.name)
-    try:
-        with transaction.atomic():
-            step.output = STEP_FUNCTIONS[step.name](request, lambda m: request_log(request, m, step=step.name))
-    except (IntegrationError, ApplicationError, OSError, RuntimeError, ValueError) as exc:
-        return _step_failed(request, step, exc)
-    except Exception as exc:  # noqa: BLE001 - a bug must still leave a resumable, explained request
-        _log.exception("resource request step %s of %s crashed", step.name, request.id)
-        return _step_failed(request, step, exc, detail=traceback.format_exc(limit=3))
+    if not runs.step_call(request, step, STEP_FUNCTIONS[step.name], request_log, noun="request"):
+        return False
     if step.output.get("waiting"):
         return _park(request, step)
     if step.output.get("rejected"):
         return _reject(request, step, str(step.output["rejected"]))
-    step.state, step.finished_at = RequestState.SUCCEEDED, timezone.now()
-    step.save()
-    request_log(
-        request, f"{step.name}: done in {(step.finished_at - step.started_at).total_seconds():.2f}s", step=step.name
-    )
-    return True
+    return runs.step_succeeded(request, step, request_log)
 
 
 def _park(request: ResourceRequest, step: ResourceRequestStep) -> bool:
@@ -266,35 +223,13 @@ def _reject(request: ResourceRequest, step: ResourceRequestStep, why: str) -> bo
     return False
 
 
-def _step_failed(request: ResourceRequest, step: ResourceRequestStep, exc: Exception, *, detail: str = "") -> bool:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    step.state, step.finished_at, step.error = RequestState.FAILED, timezone.now(), message
-    step.save()
-    request.state, request.error, request.finished_at = RequestState.FAILED, f"{step.name}: {message}", timezone.now()
-    request.save(update_fields=["state", "error", "finished_at", "current_step"])
-    request_log(request, f"{step.name}: failed: {message}", step=step.name, level="error")
-    if detail:
-        request_log(request, detail, step=step.name, level="debug")
-    request_log(request, "the request stopped; fix the cause and POST .../retry to resume at this step", level="error")
-    return False
-
-
 def request_retry(*, actor: AnyUser, request: ResourceRequest, context: AuditContext | None = None) -> ResourceRequest:
     """Resume a failed request at its failed step."""
     require_write_owned_by(actor, request.owner, what=f"the request for '{request.resource_name}'")
-    with transaction.atomic():
-        locked = ResourceRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.state != RequestState.FAILED:
-            raise Conflict(
-                f"Only a failed request can be retried; this one is {locked.state}.", fields={"state": [locked.state]}
-            )
-        locked.state, locked.finished_at = RequestState.PENDING, None
-        locked.save(update_fields=["state", "finished_at"])
-        locked.steps.filter(state=RequestState.FAILED).update(state=RequestState.PENDING)
-        audit_record(actor=actor if isinstance(actor, User) else None, action="retry", instance=locked, context=context)
-        request_log(locked, f"retry requested by {actor.get_username()}")
-        transaction.on_commit(lambda: _enqueue(locked.id))
-    return locked
+    retried: ResourceRequest = runs.retry(
+        request, actor=actor, log=request_log, enqueue=_enqueue, noun="request", context=context
+    )
+    return retried
 
 
 def _resume(request: ResourceRequest, why: str) -> None:
@@ -371,6 +306,6 @@ def requests_sweep(*, older_than: timedelta = timedelta(minutes=1)) -> int:
     """Send again requests the broker missed or a dead worker left; settle the approvals that were decided."""
     waiting = ResourceRequest.objects.filter(state=RequestState.PENDING, created_at__lt=timezone.now() - older_than)
     running = ResourceRequest.objects.filter(state=RequestState.RUNNING)
-    stalled = [request for request in running if _abandoned(request)]  # its worker died mid-step
+    stalled = [request for request in running if runs.abandoned(request)]  # its worker died mid-step
     sent = sum(int(_enqueue(request.id)) for request in [*waiting.only("id"), *stalled])
     return sent + approvals_sync()

@@ -5,23 +5,21 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import traceback
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.catalog.models import Service
+from portal.core import runs
 from portal.core.audit import AuditContext, audit_record
 from portal.core.errors import ApplicationError, Conflict, Forbidden
 from portal.core.models import Team, User
 from portal.core.permissions import AnyUser, require_write_owned_by
 from portal.core.queue import send
 from portal.core.telemetry import SCAFFOLD_SECONDS
-from portal.integrations.errors import IntegrationError
 from portal.scaffolder.models import STEPS, RunState, ScaffoldLogLine, ScaffoldRun, ScaffoldStep
 from portal.scaffolder.registry import GoldenPath, parameters_validate
 from portal.scaffolder.steps import STEP_FUNCTIONS, render, template_context
@@ -126,32 +124,9 @@ def run_log(run: ScaffoldRun, message: str, *, step: str = "", level: str = "inf
     ScaffoldLogLine.objects.create(run=run, step=step, level=level, message=message)
 
 
-def _abandoned(run: ScaffoldRun) -> bool:
-    """A running run whose worker died: no progress for longer than a task may live (its hard time limit)."""
-    last = run.log_lines.order_by("-id").values_list("created_at", flat=True).first() or run.started_at
-    return last is not None and timezone.now() - last > timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-
-
-def _claim(run_id: Any) -> ScaffoldRun | None:
-    """Move a pending run (or one abandoned by a dead worker) to running; None when it is someone else's or done."""
-    with transaction.atomic():
-        run = ScaffoldRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
-        if run is None or not (run.state == RunState.PENDING or (run.state == RunState.RUNNING and _abandoned(run))):
-            return None
-        if run.state == RunState.RUNNING:
-            run_log(run, "the worker running this stopped mid-step; resuming at the unfinished step", level="warning")
-            run.steps.filter(state=RunState.RUNNING).update(state=RunState.PENDING)
-        run.state = RunState.RUNNING
-        run.attempts += 1
-        run.started_at = run.started_at or timezone.now()
-        run.error = ""
-        run.save(update_fields=["state", "attempts", "started_at", "error"])
-        return run
-
-
 def run_execute(run_id: Any) -> ScaffoldRun | None:
     """Walk the run's steps from the first unfinished one; stop at the first failure."""
-    run = _claim(run_id)
+    run = runs.claim(ScaffoldRun, run_id, run_log)
     if run is None:
         return None
     run_log(run, f"run started (attempt {run.attempts}) for {run.golden_path} -> {run.service_name}")
@@ -173,55 +148,16 @@ def run_execute(run_id: Any) -> ScaffoldRun | None:
 
 
 def _step_execute(run: ScaffoldRun, step: ScaffoldStep) -> bool:
-    step.state, step.started_at, step.error = RunState.RUNNING, timezone.now(), ""
-    step.attempts += 1
-    step.save()
-    ScaffoldRun.objects.filter(pk=run.pk).update(current_step=step.name)
-    run.current_step = step.name
-    run_log(run, f"{step.name}: started", step=step.name)
-    try:
-        with transaction.atomic():
-            step.output = STEP_FUNCTIONS[step.name](run, lambda m: run_log(run, m, step=step.name))
-    except (IntegrationError, ApplicationError, OSError, RuntimeError, ValueError) as exc:
-        return _step_failed(run, step, exc)
-    except Exception as exc:  # noqa: BLE001 - a bug must still leave a resumable, explained run
-        _log.exception("scaffold step %s of run %s crashed", step.name, run.id)
-        return _step_failed(run, step, exc, detail=traceback.format_exc(limit=3))
-    step.state, step.finished_at = RunState.SUCCEEDED, timezone.now()
-    step.save()
-    run_log(run, f"{step.name}: done in {(step.finished_at - step.started_at).total_seconds():.2f}s", step=step.name)
-    return True
-
-
-def _step_failed(run: ScaffoldRun, step: ScaffoldStep, exc: Exception, *, detail: str = "") -> bool:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    step.state, step.finished_at, step.error = RunState.FAILED, timezone.now(), message
-    step.save()
-    run.state, run.error, run.finished_at = RunState.FAILED, f"{step.name}: {message}", timezone.now()
-    run.save(update_fields=["state", "error", "finished_at", "current_step"])
-    run_log(run, f"{step.name}: failed: {message}", step=step.name, level="error")
-    if detail:
-        run_log(run, detail, step=step.name, level="debug")
-    run_log(run, "the run stopped; fix the cause and POST .../retry to resume at this step", level="error")
-    return False
+    if not runs.step_call(run, step, STEP_FUNCTIONS[step.name], run_log, noun="run"):
+        return False
+    return runs.step_succeeded(run, step, run_log)
 
 
 def run_retry(*, actor: AnyUser, run: ScaffoldRun, context: AuditContext | None = None) -> ScaffoldRun:
     """Resume a failed run at its failed step."""
     require_write_owned_by(actor, run.owner, what=f"the run for '{run.service_name}'")
-    with transaction.atomic():
-        locked = ScaffoldRun.objects.select_for_update().get(pk=run.pk)
-        if locked.state != RunState.FAILED:
-            raise Conflict(
-                f"Only a failed run can be retried; this one is {locked.state}.", fields={"state": [locked.state]}
-            )
-        locked.state, locked.finished_at = RunState.PENDING, None
-        locked.save(update_fields=["state", "finished_at"])
-        locked.steps.filter(state=RunState.FAILED).update(state=RunState.PENDING)
-        audit_record(actor=actor if isinstance(actor, User) else None, action="retry", instance=locked, context=context)
-        run_log(locked, f"retry requested by {actor.get_username()}")
-        transaction.on_commit(lambda: _enqueue(locked.id))
-    return locked
+    retried: ScaffoldRun = runs.retry(run, actor=actor, log=run_log, enqueue=_enqueue, noun="run", context=context)
+    return retried
 
 
 def dry_run(*, actor: AnyUser, path: GoldenPath, parameters: Any) -> list[dict[str, Any]]:
