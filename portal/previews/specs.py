@@ -42,5 +42,5 @@ def working_hours() -> WorkingHours:
 
 
 def config_of(preview: PreviewEnvironment) -> PreviewConfig:
-    config: PreviewConfig = preview.service.preview_config  # type: ignore[attr-defined]
+    config: PreviewConfig = preview.service.preview_config
     return config
