@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,16 @@ from django.utils import timezone
 
 from portal.aiops.story import story_run
 from portal.catalog.demo import demo_load
-from portal.catalog.models import Environment, Service
-from portal.changes.models import ChangeEvent
+from portal.catalog.models import Environment, Resource, Service
+from portal.changes.models import ChangeEvent, RiskAssessment
 from portal.core.models import User
+from portal.delivery.models import CanaryJudgement, GateEvaluation
 from portal.incidents.alertmanager import AlertDraft
 from portal.incidents.models import Incident
 from portal.incidents.services import alert_receive
+from portal.infra.models import ResourceRequest
 from portal.integrations.backends import backends_reset
+from portal.previews.models import PreviewEnvironment
 from portal.remediation import services as remediation_services
 from portal.remediation.models import ActionRequest, Runbook
 from portal.remediation.services import action_request, runbooks_sync
@@ -131,6 +135,7 @@ def world_build(world: World) -> World:
     world.analysis_action, world.sam_action = _pending_actions(world.open_incident)
     world.run_id = str(_golden_path_run())
     world.finops = _finops_load()
+    _delivery_load()
     return world
 
 
@@ -222,6 +227,144 @@ def _finops_load() -> str:
         except Exception as exc:  # noqa: BLE001 - the FinOps layer is in progress; the pages must not wait for it
             problems.append(f"{service.name}: {exc!r}")
     return "; ".join(problems)
+
+
+def _risk(service: Service, number: int, score: int, level: str, ago: timedelta, **extra: Any) -> None:
+    at = timezone.now() - ago
+    RiskAssessment.objects.create(
+        service=service,
+        repository=f"example-org/{service.name}",
+        pull_request=number,
+        head_sha=f"{number:040x}",
+        author="carla",
+        at=at,
+        score=score,
+        level=level,
+        comment_url=f"http://portal.test/api/v1/scm/repositories/example-org/{service.name}/pulls/{number}#comment-1",
+        **extra,
+    )
+
+
+def _delivery_load() -> None:
+    """Change risk, canaries, gates, a preview and resource requests for checkout-api (the checkout team's)."""
+    checkout, prod = Service.objects.get(name="checkout-api"), Environment.objects.get(name="prod")
+    carla, lee = User.objects.get(username="carla"), User.objects.get(username="lee")
+    now = timezone.now()
+    _risk(checkout, 7, 12, "low", timedelta(days=3), factors=[{"key": "diff_size", "points": 12, "reason": "40 lines"}])
+    _risk(checkout, 8, 38, "medium", timedelta(days=2), strategy={"name": "blue_green", "reason": "Config change."})
+    _risk(
+        checkout,
+        9,
+        68,
+        "high",
+        timedelta(hours=3),
+        factors=[
+            {"key": "area_migrations", "points": 15, "reason": "Touches database migrations: orders/0007_split.py"},
+            {"key": "tests_failing", "points": 30, "reason": "2 tests failing"},
+            {"key": "diff_size", "points": 11, "reason": "310 changed lines"},
+            {"key": "tier", "points": 10, "reason": "Tier 1 service"},
+            {"key": "tests_alongside", "points": -3, "reason": "Tests changed alongside"},
+        ],
+        strategy={"name": "canary", "reason": "Migrations: expand first, then canary."},
+    )
+    failing = {
+        "name": "error_ratio",
+        "classification": "high",
+        "passed": False,
+        "muted": False,
+        "reason": "error_ratio: canary higher than baseline (critical): median 0.031 vs 0.002, mean +1450%",
+    }
+    passing = {"name": "latency_p99", "classification": "pass", "passed": True, "muted": False, "reason": "p99 same"}
+    for score, outcome, ago, metrics, who in (
+        (100.0, "pass", timedelta(days=2), [passing], carla),
+        (82.5, "marginal", timedelta(days=1), [passing], carla),
+        (0.0, "fail", timedelta(hours=2), [failing, passing], carla),
+        (97.0, "pass", timedelta(hours=1), [passing], lee),  # lee asked for this one himself
+    ):
+        judgement = CanaryJudgement.objects.create(
+            service=checkout,
+            environment=prod,
+            config_name="default",
+            config={"pass_threshold": 95.0, "marginal_threshold": 75.0},
+            baseline={"version": "v1.4.0"},
+            canary={"version": "v1.5.0"},
+            start=now - ago - timedelta(minutes=30),
+            end=now - ago,
+            outcome=outcome,
+            score=score,
+            metrics=metrics,
+            reasons=[m["reason"] for m in metrics if not m["passed"]],
+            requested_by=who,
+        )
+        CanaryJudgement.objects.filter(pk=judgement.pk).update(created_at=now - ago)
+    GateEvaluation.objects.create(
+        service=checkout,
+        environment=prod,
+        version="v1.5.0",
+        start=now - timedelta(minutes=30),
+        end=now,
+        outcome="block",
+        gates=[
+            {"name": "latency_p99", "outcome": "block", "reason": "p99 latency is 440.5 ms, above its 237.5 ms"},
+            {"name": "error_ratio", "outcome": "pass", "reason": "error ratio 0.2% is within its 0.5%"},
+            {"name": "pipeline_duration", "outcome": "skipped", "reason": "only 2 pipeline runs; 5 needed"},
+        ],
+        reasons=["p99 latency is 440.5 ms, above its 237.5 ms"],
+        requested_by=carla,
+    )
+    PreviewEnvironment.objects.create(
+        service=checkout,
+        number=9,
+        provider="github",
+        repository="example-org/checkout-api",
+        title="Split orders table",
+        url="https://pr-9.checkout-api.preview.example.com",
+        namespace="checkout-api-pr-9",
+        state="active",
+        last_push_at=now - timedelta(hours=3),
+        expires_at=now + timedelta(hours=69),
+        cost=Decimal("1.234500"),
+    )
+    PreviewEnvironment.objects.create(
+        service=checkout,
+        number=5,
+        provider="github",
+        repository="example-org/checkout-api",
+        title="Old and gone",
+        namespace="checkout-api-pr-5",
+        state="deleted",
+        last_push_at=now - timedelta(days=9),
+        expires_at=now - timedelta(days=6),
+    )
+    queue = Resource.objects.get(name="orders-queue")
+    for name, state, extra in (
+        (
+            "orders",
+            "succeeded",
+            {
+                "catalog_resource": queue,
+                "connection_secret": {
+                    "secret_store": "vault",
+                    "secret_store_path": "platform/prod/checkout/orders-queue-prod",
+                    "kubernetes_secret": "checkout-prod/orders-queue-prod-connection",
+                },
+            },
+        ),
+        ("orders-cache", "awaiting_approval", {"current_step": "approval"}),
+    ):
+        ResourceRequest.objects.create(
+            kind="queue" if name == "orders" else "redis",
+            name=name,
+            resource_name=f"{name}-prod",
+            service=checkout,
+            environment=prod,
+            owner=checkout.owner,
+            parameters={},
+            renderer="crossplane",
+            requested_by=carla,
+            state=state,
+            **extra,
+        )
 
 
 def pending_count() -> int:
