@@ -44,7 +44,7 @@ def template_context(path: GoldenPath, run: ScaffoldRun, *, repo_slug: str, repo
         "repo_slug": repo_slug,
         "repo_url": repo_url,
         "scm_provider": provider,
-        "portal_url": settings.SITE_URL,
+        "portal_url": settings.SITE_URL,  # where the CI's gate and canary ask: this portal, never a requester's URL
         "golden_path": path.name,
         "golden_path_version": path.version,
     }

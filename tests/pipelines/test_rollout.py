@@ -93,7 +93,8 @@ def test_a_roll_out_opens_pull_requests_that_move_only_the_version_refs(
     }
     targets = {t["service"]: t for t in rollout["targets"]}
     assert set(targets) == {"ledger", "basket", "legacy", "elsewhere"}  # no-repo has no repository
-    for name, files, pins in (("ledger", [".github/workflows/ci.yaml"], 6), ("basket", [".gitlab-ci.yml"], 1)):
+    # ledger: test, build, scan, three deploys, gate and canary; basket: the one include
+    for name, files, pins in (("ledger", [".github/workflows/ci.yaml"], 8), ("basket", [".gitlab-ci.yml"], 1)):
         target = targets[name]
         assert (target["state"], target["from_versions"], target["files"]) == ("pull_request", ["v1"], files)
         diff = git.pull_request_diff(f"acme/{name}", target["pull_request_number"])

@@ -159,7 +159,65 @@ def test_without_url_or_token_the_step_says_what_to_set(
     monkeypatch.delenv("PORTAL_TOKEN", raising=False)
 
     assert portal_client.main(["gate", "--service", "a", "--environment", "prod", "--version", "v1"]) == 2
-    assert "PORTAL_TOKEN (a secret" in capsys.readouterr().out
+    assert "PORTAL_URL and PORTAL_TOKEN not set" in capsys.readouterr().out
+
+
+GATE = ["gate", "--service", "payments-api", "--environment", "prod", "--version", "4f2c4f2c4f2c"]
+
+
+def test_a_gate_without_its_token_fails_closed_and_says_where_to_set_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with fake_server() as portal:
+        monkeypatch.setenv("PORTAL_URL", portal.url)
+        monkeypatch.setenv("PORTAL_TOKEN", "")  # `secrets: inherit` with no organisation secret passes ""
+        portal.answer("/api/v1/delivery/gates/evaluate", (200, {"outcome": "pass", "gates": []}))
+
+        code = portal_client.main(GATE)
+
+    printed = capsys.readouterr().out
+    assert code == 2
+    assert printed.startswith("::error::PORTAL_TOKEN not set")
+    assert "organisation secret on GitHub" in printed
+    assert "masked CI/CD variable of the group on GitLab" in printed
+    assert portal.requests == []
+
+
+def test_an_unreachable_portal_fails_the_gate_after_retrying_and_names_the_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with fake_server() as portal:
+        url = portal.url  # the server is gone once the block ends: nothing listens there any more
+    _portal_env(monkeypatch, url)
+
+    assert portal_client.main(GATE) == 2
+    assert f"cannot reach the portal at {url} after 3 attempts" in capsys.readouterr().out
+
+
+def test_a_refused_token_says_it_is_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refusal = {"error": {"code": "not_authenticated", "message": "Invalid token.", "fields": {}}}
+    with fake_server() as portal:
+        _portal_env(monkeypatch, portal.url)
+        portal.answer("/api/v1/delivery/gates/evaluate", (401, refusal))
+
+        assert portal_client.main(GATE) == 2
+
+    assert "answered 401: Invalid token.; PORTAL_TOKEN must be a valid portal service token" in capsys.readouterr().out
+
+
+def test_a_first_deploy_has_no_baseline_and_the_canary_is_not_judged(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with fake_server() as portal:
+        _portal_env(monkeypatch, portal.url)
+        first = ["canary", "--service", "payments-api", "--environment", "prod", "--baseline", "", "--canary", "v1"]
+
+        assert portal_client.main([*first, "--github-output", str(tmp_path / "out")]) == 0
+
+    assert portal.requests == []
+    assert "No baseline version" in capsys.readouterr().out
 
 
 def _wait(monkeypatch: pytest.MonkeyPatch, url: str, **kwargs: float) -> int:

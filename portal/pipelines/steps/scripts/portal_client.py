@@ -22,6 +22,11 @@ from typing import Any
 
 RETRIES = 3
 TIMEOUT = 30
+SETUP = (
+    "set PORTAL_URL (the portal's address: the portal-url input or the PORTAL_URL variable) and PORTAL_TOKEN "
+    "(a portal service token: an organisation secret on GitHub, passed with `secrets: inherit`; a masked CI/CD "
+    "variable of the group on GitLab). Without them this step fails, so nothing it guards goes ahead."
+)
 
 
 class PortalError(Exception):
@@ -31,8 +36,9 @@ class PortalError(Exception):
 def post(path: str, body: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
     """POST JSON to the portal; retry network errors and 5xx answers, never 4xx."""
     url, token = os.environ.get("PORTAL_URL", "").rstrip("/"), os.environ.get("PORTAL_TOKEN", "")
-    if not url or not token:
-        raise PortalError("Set PORTAL_URL (a variable) and PORTAL_TOKEN (a secret holding a portal service token).")
+    missing = [name for name, value in (("PORTAL_URL", url), ("PORTAL_TOKEN", token)) if not value]
+    if missing:
+        raise PortalError(f"{' and '.join(missing)} not set: {SETUP}")
     request = urllib.request.Request(
         f"{url}{path}",
         data=json.dumps(body).encode(),
@@ -48,11 +54,19 @@ def post(path: str, body: dict[str, Any], *, sleep: Callable[[float], None] = ti
                 answer: dict[str, Any] = json.loads(response.read() or b"{}")
                 return answer
         except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                raise PortalError(
+                    f"{path} answered {exc.code}: {_error_message(exc)}; PORTAL_TOKEN must be a valid portal "
+                    "service token that may act for this service"
+                ) from exc
             if exc.code < 500 or attempt == RETRIES:
                 raise PortalError(f"{path} answered {exc.code}: {_error_message(exc)}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             if attempt == RETRIES:
-                raise PortalError(f"cannot reach the portal at {url}: {exc}; check PORTAL_URL") from exc
+                raise PortalError(
+                    f"cannot reach the portal at {url} after {RETRIES} attempts: {exc}; check PORTAL_URL "
+                    "(and that the runners can reach it)"
+                ) from exc
         sleep(2**attempt)
     raise PortalError("unreachable")  # the loop returns or raises
 
@@ -74,6 +88,10 @@ def _outputs(path: str, values: dict[str, Any]) -> None:
 
 
 def canary(args: argparse.Namespace) -> int:
+    if not args.baseline:
+        print(f"No baseline version: nothing ran in {args.environment} before {args.canary}; nothing to judge against.")
+        _outputs(args.github_output, {"outcome": "", "score": ""})
+        return 0
     answer = post(
         "/api/v1/delivery/canary/judgements",
         {
