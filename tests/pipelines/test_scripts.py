@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -65,6 +66,92 @@ def test_a_second_deploy_replaces_the_image_instead_of_adding_one(generated: Pat
 def test_an_overlay_without_kustomization_says_so(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=r"no kustomization\.yaml"):
         set_image.set_image(tmp_path, REF)
+
+
+VERSION = COMMIT[:12]  # what the build tags and the canary step sends as the version (GitHub: 12 characters)
+
+
+def _pod_templates(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metadata of what a workload creates from templates: a Deployment's pods; a CronJob's Jobs and their pods."""
+    if manifest["kind"] == "CronJob":
+        job = manifest["spec"]["jobTemplate"]
+        return [job["metadata"], job["spec"]["template"]["metadata"]]
+    return [manifest["spec"]["template"]["metadata"]]
+
+
+@pytest.mark.parametrize(("path", "kind"), [("python-http-service", "Deployment"), ("scheduled-job", "CronJob")])
+def test_the_deploy_labels_the_pods_with_the_version_the_canary_compares_never_the_selector(
+    tmp_path: Path, path: str, kind: str
+) -> None:
+    repo = render(path, tmp_path, name="orders-api", owner="payments")
+    overlay = repo / "deploy" / "overlays" / "prod"
+    before = (overlay / "kustomization.yaml").read_text()
+
+    assert set_image.set_image(overlay, REF, version=VERSION) is True
+
+    manifests = kustomize(overlay)
+    workload = next(m for m in manifests if m["kind"] == kind)
+    for template in _pod_templates(workload):
+        assert template["labels"]["app.kubernetes.io/version"] == VERSION
+        assert template["labels"]["platform-portal/environment"] == "prod", "the overlay's own labels must still apply"
+    selectors = [m["spec"]["selector"] for m in manifests if m["kind"] in ("Deployment", "Service")]
+    assert all("app.kubernetes.io/version" not in str(selector) for selector in selectors), selectors
+    after = (overlay / "kustomization.yaml").read_text()
+    assert all(line in after for line in before.splitlines() if line.strip() and not line.startswith("images"))
+    assert set_image.set_image(overlay, REF, version=VERSION) is False  # a repeated deploy changes nothing
+    assert (overlay / "kustomization.yaml").read_text() == after
+
+
+def test_a_new_version_replaces_the_label_and_the_selector_stays_what_the_cluster_has(
+    generated: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(generated, repo)
+    overlay = repo / "deploy" / "overlays" / "prod"
+    set_image.set_image(overlay, REF, version=VERSION)
+    first = next(m for m in kustomize(overlay) if m["kind"] == "Deployment")
+
+    set_image.set_image(overlay, "ghcr.io/example-org/orders-api:20261125", version="20261125")
+
+    second = next(m for m in kustomize(overlay) if m["kind"] == "Deployment")
+    assert second["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == "20261125"  # a string
+    assert second["spec"]["selector"] == first["spec"]["selector"]  # immutable in Kubernetes: a rollout would fail
+    entries = yaml.safe_load((overlay / "kustomization.yaml").read_text())["labels"]
+    assert [e for e in entries if "app.kubernetes.io/version" in e["pairs"]] == [
+        {"pairs": {"app.kubernetes.io/version": "20261125"}, "includeTemplates": True}
+    ]
+    assert _images(overlay) == ["ghcr.io/example-org/orders-api:20261125"]
+
+
+def test_an_overlay_without_labels_gets_one_entry_and_kustomize_accepts_it(generated: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(generated, repo)
+    overlay = repo / "deploy" / "overlays" / "preview"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text("# a bare overlay\nresources:\n  - ../../base\n")
+
+    assert set_image.main(["--overlay", str(overlay), "--ref", REF, "--version", VERSION]) == 0
+
+    deployment = next(m for m in kustomize(overlay) if m["kind"] == "Deployment")
+    assert deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == VERSION
+    assert "app.kubernetes.io/version" not in deployment["spec"]["selector"]["matchLabels"]
+    assert (overlay / "kustomization.yaml").read_text().startswith("# a bare overlay\nresources:\n  - ../../base\n")
+
+
+def test_a_version_that_cannot_be_a_label_or_would_reach_a_selector_is_refused(generated: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(generated, repo)
+    overlay = repo / "deploy" / "overlays" / "staging"
+    before = (overlay / "kustomization.yaml").read_text()
+
+    with pytest.raises(SystemExit, match=r"cannot be a label value.*short SHA"):
+        set_image.set_image(overlay, REF, version=REF)  # the image reference instead of its tag
+    with_selector = before + "commonLabels:\n  app.kubernetes.io/version: 0.1.0\n"
+    (overlay / "kustomization.yaml").write_text(with_selector)
+    with pytest.raises(SystemExit, match=r"commonLabels sets app\.kubernetes\.io/version.*selectors are immutable"):
+        set_image.set_image(overlay, REF, version=VERSION)
+
+    assert (overlay / "kustomization.yaml").read_text() == with_selector  # nothing half-written
 
 
 def _portal_env(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
