@@ -287,6 +287,15 @@ def approvals_sync(*, now: Any = None) -> int:
     return changed
 
 
+def on_action_decided(sender: Any, *, action: ActionRequest, approved: bool, **_: Any) -> None:
+    """A refused approval ends its resource request at once (an approval resumes it through the executor)."""
+    if approved:
+        return
+    waiting = ResourceRequest.objects.filter(action_request=action, state=RequestState.AWAITING_APPROVAL)
+    for request in waiting:
+        _end_refused(request, action, timezone.now())
+
+
 def _expired(action: ActionRequest, now: Any) -> bool:
     return action.state == ActionState.PENDING and action.expires_at is not None and action.expires_at <= now
 

@@ -25,6 +25,7 @@ from portal.integrations.metrics import Query, Signal, metrics
 from portal.remediation import executors
 from portal.remediation.models import ActionRequest, ActionState, Runbook
 from portal.remediation.policy import decide, policy_input
+from portal.remediation.signals import action_decided
 
 RUNBOOK_DIR = Path(__file__).parent / "runbooks"
 APPROVAL_TTL = timedelta(hours=4)
@@ -213,6 +214,7 @@ def action_decide(
             decided_at=timezone.now(),
             decision_comment=comment,
         )
+        action_decided.send(sender=ActionRequest, action=action, approved=approve)
         if approve:
             transaction.on_commit(lambda: _enqueue_execute(action.pk))
     return action

@@ -135,8 +135,8 @@ def test_a_rejection_ends_the_request_with_nothing_created(owner: User, sre: Use
     )
     assert rejected.status_code == 200, rejected.json()
 
-    assert approvals_sync() == 1
-    body = detail(owner, body)
+    body = detail(owner, body)  # ended by the decision itself, not by the next sweep
+    assert approvals_sync() == 0
     assert body["state"] == "rejected"
     assert body["error"] == "approval rejected: use the shared cluster"
     assert not Resource.objects.filter(name="ledger-db-prod").exists()
