@@ -86,8 +86,20 @@ class RiskListApi(APIView):
         class Tests(StrictSerializer):
             passed = serializers.IntegerField(min_value=0, required=False, allow_null=True)
             failed = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-            coverage = serializers.FloatField(min_value=0, max_value=100, required=False, allow_null=True)
-            coverage_before = serializers.FloatField(min_value=0, max_value=100, required=False, allow_null=True)
+            coverage = serializers.FloatField(
+                min_value=0,
+                max_value=100,
+                required=False,
+                allow_null=True,
+                help_text="Line coverage in percent (81.5).",
+            )
+            coverage_before = serializers.FloatField(
+                min_value=0,
+                max_value=100,
+                required=False,
+                allow_null=True,
+                help_text="Coverage of the base branch in percent; a drop raises the risk.",
+            )
 
         service = serializers.SlugRelatedField(slug_field="name", queryset=Service.objects.select_related("owner"))
         repository = serializers.CharField(max_length=200, required=False, allow_blank=True)

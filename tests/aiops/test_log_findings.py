@@ -63,12 +63,13 @@ def test_a_slow_dependency_shows_timeouts_on_its_callers_as_one_pattern(change_a
     assert slow[0].kind == "new_pattern"
 
 
-def test_each_finding_links_to_the_portal_logs_page_with_its_query_and_range(change_at: float) -> None:
+def test_each_finding_links_to_the_portal_logs_page_with_its_query_and_range(change_at: float, settings) -> None:
     backend("METRICS").scenario_start("memory-leak", "checkout-api", start=change_at)
     start, end = change_at - HOUR, change_at + 2 * HOUR
     findings = log_findings(["checkout-api"], start=start, split=change_at, end=end)
     for finding in findings:
         link = urlsplit(finding.link)
+        assert f"{link.scheme}://{link.netloc}" == settings.SITE_URL  # opens from a postmortem or a chat message too
         assert link.path == "/logs"
         params = parse_qs(link.query)
         assert int(params["start"][0]) == int(start)

@@ -13,7 +13,10 @@ from portal.integrations.grafana import explore_url
 
 
 def logs_link(logql: str, *, start: float, end: float) -> str:
-    """Grafana Explore on the Loki datasource, or the portal's logs page (a path) with the query and range."""
+    """Grafana Explore on the Loki datasource, or the portal's logs page with the query and range.
+
+    Absolute (SITE_URL) like trace links, so it still opens from a postmortem, a chat message or an e-mail.
+    """
     if settings.GRAFANA_URL:
         return explore_url(
             grafana_url=settings.GRAFANA_URL,
@@ -23,7 +26,8 @@ def logs_link(logql: str, *, start: float, end: float) -> str:
             start=start,
             end=end,
         )
-    return f"{reverse('web:logs')}?{urlencode({'query': logql, 'start': int(start), 'end': int(end) + 1})}"
+    query = urlencode({"query": logql, "start": int(start), "end": int(end) + 1})
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('web:logs')}?{query}"
 
 
 def selector(**labels: str) -> str:
