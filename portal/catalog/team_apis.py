@@ -29,6 +29,7 @@ class TeamOutput(serializers.Serializer):
     email = serializers.CharField()
     slack_channel = serializers.CharField()
     cost_centre = serializers.CharField()
+    timezone = serializers.CharField()
     parent = serializers.CharField(source="parent.name", allow_null=True, default=None)  # type: ignore[assignment]
     members = MemberOutput(source="memberships", many=True)
     created_at = serializers.DateTimeField()
@@ -46,6 +47,12 @@ class TeamInput(StrictSerializer):
         required=False,
         allow_blank=True,
         help_text="Finance's cost centre; every manifest the portal writes for the team carries it as a label.",
+    )
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="IANA timezone (Europe/Berlin) for change risk's working hours and preview environments' off-hours.",
     )
     parent = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -11,6 +12,22 @@ DNS_LABEL = RegexValidator(
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
     "Use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit (a DNS-1123 label).",
 )
+
+
+def iana_timezone(value: str) -> None:
+    """An IANA timezone name such as Europe/Berlin (what working hours and Friday evenings are judged in)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not value:
+        return
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            f"'{value}' is not an IANA timezone name like Europe/Berlin or America/New_York."
+        ) from exc
+
+
 LABEL_VALUE = RegexValidator(
     r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$",
     "Use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit "
@@ -78,6 +95,12 @@ class Team(models.Model):
         blank=True,
         validators=[LABEL_VALUE],
         help_text="Finance's cost centre; every manifest the portal writes for this team carries it as a label.",
+    )
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[iana_timezone],
+        help_text="IANA timezone of the team's working hours (change risk, preview environments' off-hours).",
     )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")

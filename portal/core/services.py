@@ -15,7 +15,7 @@ from portal.core.models import Heartbeat, Membership, PlatformRole, ServiceToken
 from portal.core.permissions import AnyUser, can_administer_team, require_platform_admin
 from portal.core.tokens import token_digest, token_generate
 
-TEAM_FIELDS = ("title", "description", "email", "slack_channel", "cost_centre", "parent")
+TEAM_FIELDS = ("title", "description", "email", "slack_channel", "cost_centre", "timezone", "parent")
 
 
 def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:

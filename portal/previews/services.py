@@ -140,7 +140,7 @@ def _deploy(preview: PreviewEnvironment, *, now: datetime, log: Steps, why: str)
         started=started,
     )
     preview.deployed_sha = preview.head_sha
-    preview.awake_until = None if working_hours().contains(now) else now + _wake_window()
+    preview.awake_until = None if working_hours(preview.service.owner).contains(now) else now + _wake_window()
     _move(preview, PreviewState.ACTIVE, now=now, action="active", reason=f"running {preview.head_sha[:12]}")
 
 
@@ -270,7 +270,7 @@ def preview_wake(
         if preview.state not in (PreviewState.SLEEPING, PreviewState.ACTIVE):
             return
         replicas = config_of(preview).replicas
-        preview.awake_until = None if working_hours().contains(now) else now + _wake_window()
+        preview.awake_until = None if working_hours(preview.service.owner).contains(now) else now + _wake_window()
         if preview.state == PreviewState.ACTIVE:
             preview.save(update_fields=["awake_until", "updated_at"])
             return
@@ -323,13 +323,13 @@ def preview_extend(
 def previews_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Tear down expired previews, put idle ones to sleep off-hours, count cost; safe to run any number of times."""
     now = now or timezone.now()
-    hours, done = working_hours(), {"expired": 0, "slept": 0, "counted": 0}
+    done = {"expired": 0, "slept": 0, "counted": 0}
     states = (PreviewState.ACTIVE, PreviewState.SLEEPING, PreviewState.FAILED)
     for preview in PreviewEnvironment.objects.filter(state__in=states).select_related("service__owner"):
         if now >= preview.expires_at:  # failed ones too: whatever they left behind is cleaned up
             preview_teardown(preview, reason="time to live ran out", now=now)
             done["expired"] += 1
-        elif preview.state == PreviewState.ACTIVE and _off_hours(preview, hours, now):
+        elif preview.state == PreviewState.ACTIVE and _off_hours(preview, working_hours(preview.service.owner), now):
             preview_sleep(preview, now=now)
             done["slept"] += int(preview.state == PreviewState.SLEEPING)
         elif preview.state != PreviewState.FAILED:

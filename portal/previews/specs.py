@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from portal.core.models import Team
 from portal.previews.models import PreviewConfig, PreviewEnvironment
 from portal.previews.render import PreviewSpec, PullRequestRef
 from portal.previews.schedule import WorkingHours, working_hours_parse
@@ -35,10 +36,10 @@ def pull_for(preview: PreviewEnvironment) -> PullRequestRef:
     return PullRequestRef(number=preview.number, branch=preview.branch, head_sha=preview.head_sha)
 
 
-def working_hours() -> WorkingHours:
-    return working_hours_parse(
-        settings.PREVIEWS_WORKING_HOURS, settings.PREVIEWS_WORKING_DAYS, settings.PREVIEWS_TIMEZONE
-    )
+def working_hours(team: Team | None = None) -> WorkingHours:
+    """The working hours previews keep to: the settings' hours and days, in the owning team's timezone if it set one."""
+    zone = (team.timezone if team is not None else "") or settings.PREVIEWS_TIMEZONE
+    return working_hours_parse(settings.PREVIEWS_WORKING_HOURS, settings.PREVIEWS_WORKING_DAYS, zone)
 
 
 def config_of(preview: PreviewEnvironment) -> PreviewConfig:

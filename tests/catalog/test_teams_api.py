@@ -89,3 +89,15 @@ def test_a_cost_centre_kubernetes_would_refuse_as_a_label_is_refused(team_admin:
     assert response.status_code == 400
     assert "cost_centre" in response.json()["error"]["fields"]
     assert Team.objects.get(name="payments").cost_centre == ""
+
+
+def test_a_team_sets_its_timezone_and_a_name_that_is_no_timezone_is_refused(team_admin: User) -> None:
+    client = client_for(team_admin)
+    bad = client.patch(f"{URL}/payments", {"timezone": "Europe/Atlantis"}, format="json")
+    assert bad.status_code == 400
+    assert "timezone" in bad.json()["error"]["fields"]
+    assert Team.objects.get(name="payments").timezone == ""
+
+    good = client.patch(f"{URL}/payments", {"timezone": "Europe/Berlin"}, format="json")
+    assert good.status_code == 200, good.json()
+    assert good.json()["timezone"] == "Europe/Berlin"

@@ -252,3 +252,15 @@ def test_a_late_rescore_of_an_older_head_leaves_the_newer_heads_comment_alone(
     comments = sc.pull_request_comments(slug, number)
     assert len(comments) == 1
     assert f"`{new_head[:12]}`" in comments[0]["body"]
+
+
+def test_the_time_factors_use_the_owning_teams_own_timezone(owner, payments_api) -> None:
+    payments_api.owner.timezone = "America/Los_Angeles"
+    payments_api.owner.save()
+    # Saturday 01:00 UTC is Friday 17:00 in Los Angeles: a Friday evening there, a weekend night in UTC.
+    body = client_for(owner).post(URL, _body(at="2026-11-28T01:00:00Z"), format="json").json()
+
+    assert body["timezone"] == "America/Los_Angeles"
+    keys = {factor["key"] for factor in body["factors"]}
+    assert "friday" in keys
+    assert "weekend" not in keys

@@ -347,3 +347,19 @@ def test_only_labelled_pull_requests_get_a_preview_as_with_the_applicationset(
     assert gone.state == PreviewState.DELETED
     assert "none of the labels preview" in gone.reason
     assert delivery.cluster_objects(NAMESPACE) == []
+
+
+@pytest.mark.django_db
+def test_off_hours_follow_the_owning_teams_timezone(preview_config: PreviewConfig, previews_world: Path) -> None:
+    owner = preview_config.service.owner
+    owner.timezone = "Asia/Tokyo"  # UTC+9
+    owner.save()
+    deliver(pull_event("opened", sha=SHA_1))  # 10:00 UTC, 19:00 in Tokyo: still working hours there
+    utc_noon = WORKDAY_MORNING.replace(hour=12)  # 21:00 in Tokyo: after hours there, mid-day in UTC
+    assert previews_sweep(now=utc_noon)["slept"] == 1
+
+    owner.timezone = ""  # back to PREVIEWS_TIMEZONE (UTC): at the same instant the preview would stay up
+    owner.save()
+    preview = preview_wake(PreviewEnvironment.objects.get(), now=utc_noon)
+    assert preview.state == PreviewState.ACTIVE
+    assert previews_sweep(now=utc_noon + timedelta(hours=4))["slept"] == 0
