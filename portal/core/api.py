@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -42,6 +43,23 @@ def validated(serializer_class: type[BaseSerializer], request: Request, *, parti
     serializer = serializer_class(data=request.data, partial=partial, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def log_after(request: Request, *, what: str = "log line") -> int:
+    """`?after=<id>`: the last log line (or step) a client following a run has seen; 0 for all of it."""
+    after = request.query_params.get("after", "0")
+    if not after.isdigit() or len(after) > 18:
+        raise ApplicationError(f"after must be a {what} id (a whole number).", fields={"after": ["must be an integer"]})
+    return int(after)
+
+
+def is_uuid(value: str) -> bool:
+    """Whether a path segment can be a UUID primary key (anything else is simply not found, never a 500)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def context(request: Request) -> AuditContext:

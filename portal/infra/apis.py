@@ -13,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
-from portal.core.errors import ApplicationError
+from portal.core.api import StrictSerializer, context, filter_queryset, log_after, paginated, validated
 from portal.core.schema import filter_parameters
 from portal.infra import selectors
 from portal.infra import services as infra_services
@@ -152,11 +151,9 @@ class RequestDetailApi(APIView):
         description="State, steps with timings, and the log; ?after=<log id> returns only newer lines.",
     )
     def get(self, request: Request, request_id: str) -> Response:
-        after = request.query_params.get("after", "0")
-        if not after.isdigit():
-            raise ApplicationError("after must be a log line id.", fields={"after": ["must be an integer"]})
+        after = log_after(request)
         found = selectors.request_get(request.user, request_id)
-        return Response(RequestDetailOutput(found, context={"after": int(after)}).data)
+        return Response(RequestDetailOutput(found, context={"after": after}).data)
 
 
 class RequestRetryApi(APIView):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db.models import Q, QuerySet
 
 from portal.catalog.models import Resource
+from portal.core.api import is_uuid
 from portal.core.errors import NotFound
 from portal.core.models import Membership
 from portal.core.permissions import AnyUser
@@ -23,18 +22,10 @@ def request_visible(user: AnyUser) -> QuerySet[ResourceRequest]:
 
 
 def request_get(user: AnyUser, request_id: str) -> ResourceRequest:
-    found = request_visible(user).filter(pk=request_id).first() if _is_uuid(request_id) else None
+    found = request_visible(user).filter(pk=request_id).first() if is_uuid(request_id) else None
     if found is None:
         raise NotFound(f"No resource request {request_id} that you can see.", fields={"id": ["not found"]})
     return found
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def resource_annotations(resource: Resource) -> dict[str, str]:

@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.catalog.models import Service
-from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
-from portal.core.errors import ApplicationError, NotFound
+from portal.core.api import StrictSerializer, context, filter_queryset, log_after, paginated, validated
+from portal.core.errors import NotFound
 from portal.core.models import User
 from portal.core.permissions import require_write_owned_by
 from portal.core.schema import filter_parameters
@@ -101,13 +101,6 @@ class PreviewListApi(APIView):
         return paginated(request, previews, PreviewOutput, self)
 
 
-def _after(request: Request) -> int:
-    raw = request.query_params.get("after", "0")
-    if not raw.isdigit() or len(raw) > 12:
-        raise ApplicationError("after is a step id (a whole number).", fields={"after": ["must be a whole number"]})
-    return int(raw)
-
-
 class PreviewDetailApi(APIView):
     @extend_schema(
         operation_id="previews_retrieve",
@@ -117,7 +110,7 @@ class PreviewDetailApi(APIView):
     )
     def get(self, request: Request, preview_id: int) -> Response:
         preview = selectors.preview_get(_user(request), preview_id)
-        return Response(PreviewDetailOutput(preview, context={"after": _after(request)}).data)
+        return Response(PreviewDetailOutput(preview, context={"after": log_after(request, what="step")}).data)
 
     @extend_schema(operation_id="previews_delete", responses={202: PreviewDetailOutput}, tags=["previews"])
     def delete(self, request: Request, preview_id: int) -> Response:

@@ -13,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.core.api import StrictSerializer, context, filter_queryset, paginated, validated
-from portal.core.errors import ApplicationError
+from portal.core.api import StrictSerializer, context, filter_queryset, log_after, paginated, validated
 from portal.core.schema import filter_parameters
 from portal.scaffolder import selectors
 from portal.scaffolder import services as scaffolder_services
@@ -186,11 +185,9 @@ class RunDetailApi(APIView):
         description="State, steps with timings, and the log; ?after=<log id> returns only newer lines.",
     )
     def get(self, request: Request, run_id: str) -> Response:
-        after = request.query_params.get("after", "0")
-        if not after.isdigit():
-            raise ApplicationError("after must be a log line id.", fields={"after": ["must be an integer"]})
+        after = log_after(request)
         run = selectors.run_get(request.user, run_id)
-        return Response(RunDetailOutput(run, context={"after": int(after)}).data)
+        return Response(RunDetailOutput(run, context={"after": after}).data)
 
 
 class RunRetryApi(APIView):

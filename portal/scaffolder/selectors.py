@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from portal.core.api import is_uuid
 from portal.core.errors import NotFound
 from portal.core.models import Membership
 from portal.core.permissions import AnyUser
@@ -20,17 +21,7 @@ def run_visible(user: AnyUser) -> QuerySet[ScaffoldRun]:
 
 
 def run_get(user: AnyUser, run_id: str) -> ScaffoldRun:
-    run = run_visible(user).filter(pk=run_id).first() if _is_uuid(run_id) else None
+    run = run_visible(user).filter(pk=run_id).first() if is_uuid(run_id) else None
     if run is None:
         raise NotFound(f"No scaffold run {run_id} that you can see.", fields={"id": ["not found"]})
     return run
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
