@@ -138,7 +138,11 @@ def group_entity(team: Team) -> Entity:
         spec["parent"] = group_ref(team.parent)  # type: ignore[arg-type]
     annotations = {
         f"{ANNOTATION_PREFIX}/{key}": value
-        for key, value in (("slack-channel", team.slack_channel), ("cost-centre", team.cost_centre))
+        for key, value in (
+            ("slack-channel", team.slack_channel),
+            ("cost-centre", team.cost_centre),
+            ("timezone", team.timezone),
+        )
         if value
     }
     metadata = _metadata(team.name, team.title, team.description, annotations=annotations)

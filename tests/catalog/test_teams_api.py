@@ -101,3 +101,9 @@ def test_a_team_sets_its_timezone_and_a_name_that_is_no_timezone_is_refused(team
     good = client.patch(f"{URL}/payments", {"timezone": "Europe/Berlin"}, format="json")
     assert good.status_code == 200, good.json()
     assert good.json()["timezone"] == "Europe/Berlin"
+    group = next(
+        e
+        for e in client.get("/api/v1/catalog/entities").json()["items"]
+        if e["kind"] == "Group" and e["metadata"]["name"] == "payments"
+    )
+    assert group["metadata"]["annotations"]["platform-portal/timezone"] == "Europe/Berlin"
