@@ -240,3 +240,153 @@ export interface PortalEntity {
   spec?: Record<string, unknown>;
   [key: string]: unknown;
 }
+
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+
+/** One reason a change is risky; the factors' points add up to the score. */
+export interface RiskFactor {
+  key: string;
+  points: number;
+  reason: string;
+}
+
+/** How to roll the change out: `straight`, `canary`, `blue_green` or `feature_flag`, with why. */
+export interface RolloutStrategy {
+  name: string;
+  reason: string;
+  [key: string]: JsonValue;
+}
+
+/** A change risk assessment (`GET /api/v1/changes/risk`), newest first. */
+export interface RiskAssessment {
+  id: number;
+  service: string;
+  repository: string;
+  pull_request: number | null;
+  head_sha: string;
+  author: string;
+  source: string;
+  at: string;
+  timezone: string;
+  /** 0..100. */
+  score: number;
+  level: RiskLevel;
+  factors: RiskFactor[];
+  areas: JsonValue;
+  files: JsonValue;
+  tests: JsonValue;
+  strategy: RolloutStrategy;
+  /** Only for high and critical risk. */
+  rollback: JsonValue;
+  /** The pull-request comment (Markdown). */
+  summary: string;
+  /** The comment on the pull request; null without a pull request. */
+  comment: { id: string | number | null; url: string | null; posted: boolean; error: string } | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type CanaryOutcome = 'pass' | 'marginal' | 'fail';
+
+/** One metric of a canary judgement, with its reason in words. */
+export interface CanaryMetricResult {
+  name: string;
+  /** `pass`, `high`, `low`, `nodata`, `nodata_fail` or `error`. */
+  classification: string;
+  passed: boolean;
+  reason: string;
+  groups: string[];
+  direction: string;
+  critical: boolean;
+  /** Reported, not scored. */
+  muted: boolean;
+  ratio: number | null;
+  effect_size: number | null;
+  p_value: number | null;
+  [key: string]: JsonValue;
+}
+
+/** A canary judgement (`GET /api/v1/delivery/canary/judgements`), newest first. */
+export interface CanaryJudgement {
+  id: number;
+  service: string;
+  environment: string;
+  config: string;
+  outcome: CanaryOutcome;
+  /** 0..100. */
+  score: number;
+  reasons: string[];
+  metrics: CanaryMetricResult[];
+  group_scores: Record<string, number>;
+  baseline: JsonValue;
+  canary: JsonValue;
+  start: string;
+  end: string;
+  requested_by: string | null;
+  created_at: string;
+  url: string;
+}
+
+export type GateOutcome = 'pass' | 'block';
+
+/** One quality gate of an evaluation. */
+export interface GateResult {
+  name: string;
+  outcome: GateOutcome | 'skipped';
+  observed: number | null;
+  threshold: number | null;
+  unit: string;
+  derivation: string;
+  reason: string;
+}
+
+/** A quality-gate evaluation (`GET /api/v1/delivery/gates/evaluations`), newest first. */
+export interface GateEvaluation {
+  id: number;
+  service: string;
+  environment: string;
+  version: string;
+  outcome: GateOutcome;
+  /** The blocking gates' reasons. */
+  reasons: string[];
+  gates: GateResult[];
+  start: string;
+  end: string;
+  requested_by: string | null;
+  created_at: string;
+}
+
+export type PreviewState =
+  'requested' | 'deploying' | 'active' | 'sleeping' | 'deleting' | 'deleted' | 'failed';
+
+/** A pull request's preview environment (`GET /api/v1/previews/`), newest first. */
+export interface PreviewEnvironment {
+  id: number;
+  service: string;
+  team: string;
+  /** The pull request's number. */
+  number: number;
+  provider: string;
+  repository: string;
+  title: string;
+  author: string;
+  /** The pull request's web page. */
+  url: string;
+  branch: string;
+  head_sha: string;
+  deployed_sha: string;
+  namespace: string;
+  state: PreviewState;
+  reason: string;
+  last_push_at: string;
+  expires_at: string;
+  awake_until: string | null;
+  gitops_commit: string;
+  /** US dollars so far, as a decimal string ("1.250000"). */
+  cost: string;
+  running_hours: number;
+  sleeping_hours: number;
+  created_at: string;
+  deleted_at: string | null;
+  links: { self: string; extend: string; wake: string };
+}

@@ -1,11 +1,20 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
-import { PortalClient } from '@platform-portal/plugin-platform-portal-common';
+import {
+  PortalClient,
+  portalErrorFromResponse,
+  portalUnreachable,
+} from '@platform-portal/plugin-platform-portal-common';
 import type {
   ActionRequest,
+  CanaryJudgement,
   Counted,
+  GateEvaluation,
   Incident,
   Postmortem,
+  PreviewEnvironment,
+  PreviewState,
+  RiskAssessment,
   ServiceCost,
   ServiceSloStatus,
 } from '@platform-portal/plugin-platform-portal-common';
@@ -17,7 +26,23 @@ export interface PlatformPortalApi {
   openIncidents(service: string): Promise<Counted<Incident>>;
   lastPostmortem(service: string): Promise<Counted<Postmortem>>;
   pendingActionRequests(service: string): Promise<Counted<ActionRequest>>;
+  /** The newest change risk assessment (`results` holds at most one; `count` is all of them). */
+  latestRiskAssessment(service: string): Promise<Counted<RiskAssessment>>;
+  /** The newest canary judgement. */
+  latestCanaryJudgement(service: string): Promise<Counted<CanaryJudgement>>;
+  /** The newest quality-gate evaluation. */
+  latestGateEvaluation(service: string): Promise<Counted<GateEvaluation>>;
+  /** Preview environments that are live or on their way (requested, deploying, active, sleeping). */
+  livePreviews(service: string): Promise<Counted<PreviewEnvironment>>;
 }
+
+/** The states of a preview environment that is, or is becoming, live. */
+export const LIVE_PREVIEW_STATES: readonly PreviewState[] = ['requested', 'deploying', 'active', 'sleeping'];
+
+/** Up to this many live previews are read (the portal's page; `count` still tells them all). */
+export const PREVIEWS_PAGE_SIZE = 20;
+
+type Query = Record<string, string | number | readonly string[]>;
 
 export const platformPortalApiRef = createApiRef<PlatformPortalApi>({ id: 'plugin.platform-portal.service' });
 
@@ -58,11 +83,59 @@ export class PlatformPortalClient implements PlatformPortalApi {
     return (await this.client()).pendingActionRequests(service);
   }
 
+  latestRiskAssessment(service: string) {
+    return this.list<RiskAssessment>('/api/v1/changes/risk', { service, page_size: 1 });
+  }
+
+  latestCanaryJudgement(service: string) {
+    return this.list<CanaryJudgement>('/api/v1/delivery/canary/judgements', { service, page_size: 1 });
+  }
+
+  latestGateEvaluation(service: string) {
+    return this.list<GateEvaluation>('/api/v1/delivery/gates/evaluations', { service, page_size: 1 });
+  }
+
+  livePreviews(service: string) {
+    return this.list<PreviewEnvironment>('/api/v1/previews/', {
+      service,
+      state: LIVE_PREVIEW_STATES,
+      page_size: PREVIEWS_PAGE_SIZE,
+    });
+  }
+
+  private async baseUrl(): Promise<string> {
+    return `${await this.discoveryApi.getBaseUrl('proxy')}${this.proxyPath}`;
+  }
+
   private async client(): Promise<PortalClient> {
-    const proxy = await this.discoveryApi.getBaseUrl('proxy');
     return new PortalClient({
-      baseUrl: `${proxy}${this.proxyPath}`,
+      baseUrl: await this.baseUrl(),
       fetch: (input, init) => this.fetchApi.fetch(input, init),
     });
+  }
+
+  /**
+   * A page of one of the portal's paginated lists (`{count, results}`), newest first. Repeated
+   * parameters (`state=a&state=b`) are what the portal's multiple-choice filters read. Errors are the
+   * common client's: `PortalError` with the portal's status, code and message.
+   */
+  private async list<T>(path: string, query: Query): Promise<Counted<T>> {
+    const baseUrl = await this.baseUrl();
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      for (const one of typeof value === 'object' ? value : [value]) params.append(key, String(one));
+    }
+    let response: Response;
+    try {
+      response = await this.fetchApi.fetch(`${baseUrl}${path}?${params.toString()}`, {
+        headers: { Accept: 'application/json' },
+      });
+    } catch (error) {
+      throw portalUnreachable(baseUrl, error);
+    }
+    if (!response.ok) {
+      throw portalErrorFromResponse(response.status, response.statusText, await response.text());
+    }
+    return (await response.json()) as Counted<T>;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Entity cards for the platform portal: SLOs and error budget, cost, incidents, pending approvals.
+ * Entity cards for the platform portal: SLOs and error budget, cost, incidents, pending approvals,
+ * delivery (change risk, canary, quality gates, previews).
  *
  * @packageDocumentation
  */
@@ -9,7 +10,14 @@ export {
   EntityPlatformPortalCostCard,
   EntityPlatformPortalIncidentsCard,
   EntityPlatformPortalApprovalsCard,
+  EntityPlatformPortalDeliveryCard,
 } from './plugin';
-export { platformPortalApiRef, PlatformPortalClient, DEFAULT_PROXY_PATH } from './api';
+export {
+  platformPortalApiRef,
+  PlatformPortalClient,
+  DEFAULT_PROXY_PATH,
+  LIVE_PREVIEW_STATES,
+  PREVIEWS_PAGE_SIZE,
+} from './api';
 export type { PlatformPortalApi } from './api';
 export { isPlatformPortalService, portalServiceName, SERVICE_NAME_ANNOTATION } from './serviceName';

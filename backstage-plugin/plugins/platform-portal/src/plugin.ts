@@ -55,3 +55,11 @@ export const EntityPlatformPortalApprovalsCard = platformPortalPlugin.provide(
     component: { lazy: () => import('./components/ApprovalsCard').then(m => m.ApprovalsCard) },
   }),
 );
+
+/** Delivery of the entity's service: latest change risk, canary judgement, quality gates and live previews. */
+export const EntityPlatformPortalDeliveryCard = platformPortalPlugin.provide(
+  createComponentExtension({
+    name: 'EntityPlatformPortalDeliveryCard',
+    component: { lazy: () => import('./components/DeliveryCard').then(m => m.DeliveryCard) },
+  }),
+);

@@ -28,3 +28,8 @@ export function burnRate(rate: number | undefined): string {
 export function day(isoDate: string): string {
   return isoDate.slice(0, 10);
 }
+
+/** A 0..100 score: "72/100", "87.5/100". */
+export function score(value: number): string {
+  return `${Number.isInteger(value) ? value : value.toFixed(1)}/100`;
+}
