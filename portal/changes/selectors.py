@@ -22,12 +22,8 @@ ROLLED_BACK_WITHIN = timedelta(hours=24)
 
 def team_timezone(service: Service) -> str:
     """The owning team's timezone: the team's own, else settings.CHANGE_RISK_TIMEZONES[team], else the default (UTC)."""
-    zones: dict[str, str] = getattr(settings, "CHANGE_RISK_TIMEZONES", {}) or {}
-    return str(
-        service.owner.timezone
-        or zones.get(service.owner.name)
-        or getattr(settings, "CHANGE_RISK_DEFAULT_TIMEZONE", "UTC")
-    )
+    zones: dict[str, str] = settings.CHANGE_RISK_TIMEZONES
+    return str(service.owner.timezone or zones.get(service.owner.name) or settings.CHANGE_RISK_DEFAULT_TIMEZONE)
 
 
 def zone(name: str) -> ZoneInfo | None:

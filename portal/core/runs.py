@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -28,6 +28,59 @@ from portal.integrations.errors import IntegrationError
 PENDING, RUNNING, SUCCEEDED, FAILED = "pending", "running", "succeeded", "failed"
 
 _log = logging.getLogger(__name__)
+
+
+class RunBase(models.Model):
+    """What every run records besides its subject: who asked through Backstage, its key, where it is, how long."""
+
+    requested_for = models.CharField(max_length=200, blank=True, help_text="The Backstage user behind a token.")
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    current_step = models.CharField(max_length=30, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.created_at).total_seconds()
+
+
+class StepBase(models.Model):
+    """One step of a run (the run's foreign key and its state's choices are the subclass's)."""
+
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=30)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    output = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class LogLineBase(models.Model):
+    """A line of a run's log; Backstage follows it with ?after=<id>."""
+
+    step = models.CharField(max_length=30, blank=True)
+    level = models.CharField(max_length=10, default="info")
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.message[:80]
 
 
 class Log(Protocol):

@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from portal.core.runs import LogLineBase, RunBase, StepBase
+
 STEPS = ("validate", "approval", "render", "deliver", "register")
 
 
@@ -22,7 +24,7 @@ class RequestState(models.TextChoices):
 ACTIVE_STATES = (RequestState.PENDING, RequestState.RUNNING, RequestState.AWAITING_APPROVAL)
 
 
-class ResourceRequest(models.Model):
+class ResourceRequest(RunBase):
     """One request for a database, cache, queue or bucket for a service in an environment."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -36,11 +38,7 @@ class ResourceRequest(models.Model):
     resolved = models.JSONField(default=dict, help_text="The parameters with the environment's defaults.")
     renderer = models.CharField(max_length=20)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_for = models.CharField(max_length=200, blank=True, help_text="The Backstage user behind a token.")
-    idempotency_key = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=20, choices=RequestState.choices, default=RequestState.PENDING, db_index=True)
-    current_step = models.CharField(max_length=30, blank=True)
-    error = models.TextField(blank=True)
     approval_reasons = models.JSONField(default=list, blank=True)
     action_request = models.ForeignKey(
         "remediation.ActionRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -53,10 +51,6 @@ class ResourceRequest(models.Model):
         "catalog.Resource", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
     )
     entity_ref = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -76,23 +70,10 @@ class ResourceRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.resource_name} for {self.service_id} ({self.state})"
 
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.created_at).total_seconds()
 
-
-class ResourceRequestStep(models.Model):
+class ResourceRequestStep(StepBase):
     request = models.ForeignKey(ResourceRequest, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=30)
     state = models.CharField(max_length=20, choices=RequestState.choices, default=RequestState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    output = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["request", "position"]
@@ -102,17 +83,7 @@ class ResourceRequestStep(models.Model):
         return f"{self.request_id}:{self.name} ({self.state})"
 
 
-class ResourceRequestLogLine(models.Model):
+class ResourceRequestLogLine(LogLineBase):
     """A line of a request's log; Backstage follows it with ?after=<id>."""
 
     request = models.ForeignKey(ResourceRequest, on_delete=models.CASCADE, related_name="log_lines")
-    step = models.CharField(max_length=30, blank=True)
-    level = models.CharField(max_length=10, default="info")
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.message[:80]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +31,6 @@ from portal.infra.steps import APPROVED_STATES, REFUSED_STATES, STEP_FUNCTIONS, 
 from portal.integrations.errors import IntegrationError
 from portal.remediation.models import ActionRequest, ActionState
 
-_log = logging.getLogger(__name__)
 MAX_NAME = 63
 
 

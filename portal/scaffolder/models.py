@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from portal.core.runs import LogLineBase, RunBase, StepBase
+
 STEPS = ("render", "create_repository", "push", "gitops_change", "register")
 
 
@@ -17,7 +19,7 @@ class RunState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ScaffoldRun(models.Model):
+class ScaffoldRun(RunBase):
     """One request to create a service from a golden path, with who asked, how long it took and how it ended."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -27,19 +29,11 @@ class ScaffoldRun(models.Model):
     owner = models.ForeignKey("core.Team", on_delete=models.PROTECT, related_name="scaffold_runs")
     parameters = models.JSONField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_for = models.CharField(max_length=200, blank=True, help_text="The Backstage user behind a token.")
-    idempotency_key = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.PENDING, db_index=True)
-    current_step = models.CharField(max_length=30, blank=True)
-    error = models.TextField(blank=True)
     repo_slug = models.CharField(max_length=200, blank=True)
     repo_url = models.CharField(max_length=500, blank=True)
     pull_request_url = models.CharField(max_length=500, blank=True)
     entity_ref = models.CharField(max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -60,23 +54,10 @@ class ScaffoldRun(models.Model):
     def __str__(self) -> str:
         return f"{self.golden_path} -> {self.service_name} ({self.state})"
 
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.created_at).total_seconds()
 
-
-class ScaffoldStep(models.Model):
+class ScaffoldStep(StepBase):
     run = models.ForeignKey(ScaffoldRun, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=30)
     state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    output = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["run", "position"]
@@ -86,17 +67,7 @@ class ScaffoldStep(models.Model):
         return f"{self.run_id}:{self.name} ({self.state})"
 
 
-class ScaffoldLogLine(models.Model):
+class ScaffoldLogLine(LogLineBase):
     """A line of a run's log; Backstage follows it with ?after=<id>."""
 
     run = models.ForeignKey(ScaffoldRun, on_delete=models.CASCADE, related_name="log_lines")
-    step = models.CharField(max_length=30, blank=True)
-    level = models.CharField(max_length=10, default="info")
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.message[:80]

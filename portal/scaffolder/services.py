@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
 from datetime import timedelta
@@ -24,7 +23,6 @@ from portal.scaffolder.models import STEPS, RunState, ScaffoldLogLine, ScaffoldR
 from portal.scaffolder.registry import GoldenPath, parameters_validate
 from portal.scaffolder.steps import STEP_FUNCTIONS, render, template_context
 
-_log = logging.getLogger(__name__)
 MAX_DRY_RUN_FILE_BYTES = 64 * 1024
 
 
