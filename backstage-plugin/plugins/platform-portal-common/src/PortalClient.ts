@@ -1,17 +1,22 @@
 import { portalErrorFromResponse, portalUnreachable } from './errors';
 import type {
   ActionRequest,
+  CanaryJudgement,
   Counted,
   DryRunResult,
+  GateEvaluation,
   GoldenPath,
   Incident,
   JsonObject,
   PortalEntity,
   Postmortem,
+  PreviewEnvironment,
+  PreviewState,
   ResourceRequest,
   ResourceRequestInput,
   ResourceRequestStarted,
   ResourceRequestWithLog,
+  RiskAssessment,
   Run,
   RunRequest,
   RunStarted,
@@ -35,7 +40,8 @@ export interface PortalClientOptions {
 
 interface RequestOptions {
   method?: 'GET' | 'POST';
-  query?: Record<string, string | number | undefined>;
+  /** Arrays become repeated parameters (`state=a&state=b`), as the portal's multiple-choice filters read them. */
+  query?: Record<string, string | number | readonly string[] | undefined>;
   body?: JsonObject;
   signal?: AbortSignal;
 }
@@ -144,6 +150,29 @@ export class PortalClient {
     return this.json('/api/v1/remediation/action-requests', { query: { service, state: 'pending' }, signal });
   }
 
+  /** The newest change risk assessment (`results` holds at most one; `count` is all of them). */
+  latestRiskAssessment(service: string, signal?: AbortSignal): Promise<Counted<RiskAssessment>> {
+    return this.json('/api/v1/changes/risk', { query: { service, page_size: 1 }, signal });
+  }
+
+  latestCanaryJudgement(service: string, signal?: AbortSignal): Promise<Counted<CanaryJudgement>> {
+    return this.json('/api/v1/delivery/canary/judgements', { query: { service, page_size: 1 }, signal });
+  }
+
+  latestGateEvaluation(service: string, signal?: AbortSignal): Promise<Counted<GateEvaluation>> {
+    return this.json('/api/v1/delivery/gates/evaluations', { query: { service, page_size: 1 }, signal });
+  }
+
+  /** Preview environments of the service in any of `states`, up to `pageSize` of them. */
+  previews(
+    service: string,
+    states: readonly PreviewState[],
+    pageSize: number,
+    signal?: AbortSignal,
+  ): Promise<Counted<PreviewEnvironment>> {
+    return this.json('/api/v1/previews/', { query: { service, state: states, page_size: pageSize }, signal });
+  }
+
   private async json<T>(path: string, options: RequestOptions): Promise<T> {
     const response = await this.send(path, options);
     return (await response.json()) as T;
@@ -174,7 +203,8 @@ export class PortalClient {
   private url(path: string, query: RequestOptions['query']): string {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) params.set(key, String(value));
+      if (value === undefined) continue;
+      for (const one of typeof value === 'object' ? value : [value]) params.append(key, String(one));
     }
     const search = params.toString();
     return `${this.baseUrl}${path}${search ? `?${search}` : ''}`;

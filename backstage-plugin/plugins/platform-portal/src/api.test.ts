@@ -70,7 +70,10 @@ describe('PlatformPortalClient', () => {
         `${base}/api/v1/delivery/canary/judgements?service=payments-api&page_size=1`,
         `${base}/api/v1/delivery/gates/evaluations?service=payments+api&page_size=1`,
       ]);
-      expect(fetch.mock.calls[0]![1]).toEqual({ headers: { Accept: 'application/json' } });
+      expect(fetch.mock.calls[0]![1]).toMatchObject({
+        method: 'GET',
+        headers: { Accept: 'application/json' },
+      });
     });
 
     it('asks for the live preview states as repeated parameters', async () => {

@@ -1,10 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
-import {
-  PortalClient,
-  portalErrorFromResponse,
-  portalUnreachable,
-} from '@platform-portal/plugin-platform-portal-common';
+import { PortalClient } from '@platform-portal/plugin-platform-portal-common';
 import type {
   ActionRequest,
   CanaryJudgement,
@@ -41,8 +37,6 @@ export const LIVE_PREVIEW_STATES: readonly PreviewState[] = ['requested', 'deplo
 
 /** Up to this many live previews are read (the portal's page; `count` still tells them all). */
 export const PREVIEWS_PAGE_SIZE = 20;
-
-type Query = Record<string, string | number | readonly string[]>;
 
 export const platformPortalApiRef = createApiRef<PlatformPortalApi>({ id: 'plugin.platform-portal.service' });
 
@@ -83,24 +77,20 @@ export class PlatformPortalClient implements PlatformPortalApi {
     return (await this.client()).pendingActionRequests(service);
   }
 
-  latestRiskAssessment(service: string) {
-    return this.list<RiskAssessment>('/api/v1/changes/risk', { service, page_size: 1 });
+  async latestRiskAssessment(service: string) {
+    return (await this.client()).latestRiskAssessment(service);
   }
 
-  latestCanaryJudgement(service: string) {
-    return this.list<CanaryJudgement>('/api/v1/delivery/canary/judgements', { service, page_size: 1 });
+  async latestCanaryJudgement(service: string) {
+    return (await this.client()).latestCanaryJudgement(service);
   }
 
-  latestGateEvaluation(service: string) {
-    return this.list<GateEvaluation>('/api/v1/delivery/gates/evaluations', { service, page_size: 1 });
+  async latestGateEvaluation(service: string) {
+    return (await this.client()).latestGateEvaluation(service);
   }
 
-  livePreviews(service: string) {
-    return this.list<PreviewEnvironment>('/api/v1/previews/', {
-      service,
-      state: LIVE_PREVIEW_STATES,
-      page_size: PREVIEWS_PAGE_SIZE,
-    });
+  async livePreviews(service: string) {
+    return (await this.client()).previews(service, LIVE_PREVIEW_STATES, PREVIEWS_PAGE_SIZE);
   }
 
   private async baseUrl(): Promise<string> {
@@ -112,30 +102,5 @@ export class PlatformPortalClient implements PlatformPortalApi {
       baseUrl: await this.baseUrl(),
       fetch: (input, init) => this.fetchApi.fetch(input, init),
     });
-  }
-
-  /**
-   * A page of one of the portal's paginated lists (`{count, results}`), newest first. Repeated
-   * parameters (`state=a&state=b`) are what the portal's multiple-choice filters read. Errors are the
-   * common client's: `PortalError` with the portal's status, code and message.
-   */
-  private async list<T>(path: string, query: Query): Promise<Counted<T>> {
-    const baseUrl = await this.baseUrl();
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      for (const one of typeof value === 'object' ? value : [value]) params.append(key, String(one));
-    }
-    let response: Response;
-    try {
-      response = await this.fetchApi.fetch(`${baseUrl}${path}?${params.toString()}`, {
-        headers: { Accept: 'application/json' },
-      });
-    } catch (error) {
-      throw portalUnreachable(baseUrl, error);
-    }
-    if (!response.ok) {
-      throw portalErrorFromResponse(response.status, response.statusText, await response.text());
-    }
-    return (await response.json()) as Counted<T>;
   }
 }
